@@ -1,0 +1,1 @@
+"""Store interface, stores and the HTTP API over the power-list graph."""

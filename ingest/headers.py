@@ -1,0 +1,258 @@
+"""Header synonyms of power lists (权责清单) and header-row detection.
+
+Workbooks from different departments name the same column differently (事项名称 / 项目名称 /
+权力名称 …), break header text over lines (``事项\\n名称``) and move columns around. This
+module maps a header cell to a canonical :class:`~ingest.records.ListItem` field name and
+finds the header row of a sheet, so the readers never rely on fixed column positions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .records import IngestError
+
+POWER_TYPES = (
+    "行政许可", "行政处罚", "行政强制", "行政征收", "行政给付", "行政检查", "行政确认",
+    "行政奖励", "行政裁决", "其他行政权力", "公共服务", "行政监督", "行政征用",
+)  # fmt: skip
+_PLACE = re.compile(
+    r"^(?:\d{4}年度?)?(?:附件\d*[:：]?)?\s*([\u4e00-\u9fff]{2,8}?"
+    r"(?:维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|地区|盟|省|市|县|区|旗))"
+)
+_NOT_PLACE = re.compile(r"[局厅委部办和系统中心]")
+_CITIES = {"karamay": "克拉玛依市", "guangan": "广安市"}
+_PROVINCES = {
+    "beijing": "北京市", "tianjin": "天津市", "hebei": "河北省", "shanxi": "山西省",
+    "neimenggu": "内蒙古自治区", "liaoning": "辽宁省", "jilin": "吉林省",
+    "heilongjiang": "黑龙江省", "shanghai": "上海市", "jiangsu": "江苏省", "zhejiang": "浙江省",
+    "anhui": "安徽省", "fujian": "福建省", "jiangxi": "江西省", "shandong": "山东省",
+    "henan": "河南省", "hubei": "湖北省", "hunan": "湖南省", "guangdong": "广东省",
+    "guangxi": "广西壮族自治区", "hainan": "海南省", "chongqing": "重庆市", "sichuan": "四川省",
+    "guizhou": "贵州省", "yunnan": "云南省", "xizang": "西藏自治区", "shaanxi": "陕西省",
+    "gansu": "甘肃省", "qinghai": "青海省", "ningxia": "宁夏回族自治区",
+    "xinjiang": "新疆维吾尔自治区",
+}  # fmt: skip
+
+# Canonical ListItem field -> header texts (compared after removing all whitespace).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "seq": ("序号",),
+    "code": ("事项编码", "职权编码", "基本编码", "实施编码", "权力编码", "事项代码"),
+    "name": ("事项名称", "项目名称", "权力名称", "职权名称", "权力事项名称", "主项名称"),
+    "sub_item": ("子项名称", "子项", "子项事项名称"),
+    "power_type": ("权力类型", "职权类型", "权力类别", "事项类型", "职权类别", "事项类别"),
+    "basis": ("实施依据", "设定依据", "法律依据", "依据", "设定和实施依据", "法定依据"),
+    "body": ("行使主体", "实施主体", "实施机关", "责任主体", "授权部门", "实施部门"),
+    "unit": ("承办机构", "内设机构", "责任科室", "承办科室", "承办机构（科室）"),
+    "level": ("实施层级", "行使层级", "实施层级及权限", "行使层级及权限"),
+    "department_duty": ("部门职责",),
+    "duties": ("责任事项", "责任事项内容"),
+    "duty_basis": ("责任事项依据",),
+    "accountable_targets": ("追责对象范围", "追责对象"),
+    "accountability_circumstances": ("追责情形",),
+    "accountability_methods": ("问责方式", "追责方式"),
+    "remarks": ("备注",),
+}
+
+NAME_FIELD = "name"
+_LOOKUP: dict[str, str] = {syn: f for f, syns in SYNONYMS.items() for syn in syns}
+_WS = re.compile(r"\s+")
+_BRACKET_TAIL = re.compile(r"[（(][^（()）]*[)）]$")
+
+
+def normalise_header(text: object) -> str:
+    """Header text without any whitespace (line breaks, ASCII and full-width spaces)."""
+    return _WS.sub("", str(text or ""))
+
+
+def canonical_field(text: object) -> str | None:
+    """The ListItem field a header cell stands for, or ``None`` if it is not recognised.
+
+    Whitespace is ignored (``事项\\n名称`` -> name); a trailing bracketed note is tolerated
+    (``权力类型（许可/处罚）`` -> power_type)."""
+    h = normalise_header(text)
+    if not h:
+        return None
+    if h in _LOOKUP:
+        return _LOOKUP[h]
+    stripped = _BRACKET_TAIL.sub("", h)
+    return _LOOKUP.get(stripped) if stripped != h else None
+
+
+def recognised_fields(cells: list[str]) -> set[str]:
+    """The set of canonical fields named by the cells of one row."""
+    return {f for f in (canonical_field(c) for c in cells) if f}
+
+
+def is_header_row(cells: list[str], minimum: int = 3) -> bool:
+    """A header row names at least ``minimum`` known columns, one of them 事项名称-like."""
+    found = recognised_fields(cells)
+    return NAME_FIELD in found and len(found) >= minimum
+
+
+def find_header_row(rows: list[list[str]], scan: int = 10) -> int | None:
+    """0-based index of the first header row within the first ``scan`` rows, or ``None``."""
+    for i, row in enumerate(rows[:scan]):
+        if is_header_row(row):
+            return i
+    return None
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    out = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column of a sheet is read.
+
+    ``field`` is the canonical ListItem field the column fills; ``duplicate`` marks a later
+    repeat of a field already taken by an earlier column (its text goes to ``extra`` under
+    ``key`` when it differs); a column with ``field`` ``None`` always goes to ``extra``."""
+
+    index: int
+    label: str  # header text without whitespace ('' for an unnamed column)
+    key: str  # key used in ListItem.extra / QuarantineEntry.values
+    field: str | None = None
+    duplicate: bool = False
+
+
+def map_columns(
+    header: list[str], continued: set[int] | frozenset[int] = frozenset()
+) -> list[Column]:
+    """Map the cells of a header row to columns.
+
+    ``continued`` holds the indexes of header cells covered by a merged range that starts
+    further left (the second half of 实施层级及权限). Rules: the first column of a field
+    wins; the column right after the level column goes to ``level_scope`` when its header is
+    empty, merged with it or a repeat of it; later repeats are duplicates; unknown headers
+    and unnamed columns go to ``extra`` (unnamed ones under ``列<letter>``)."""
+    columns: list[Column] = []
+    taken: dict[str, int] = {}
+    seen_labels: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        label = normalise_header(cell)
+        field = canonical_field(label)
+        prev = columns[-1] if columns else None
+        is_scope = (
+            prev is not None
+            and prev.field == "level"
+            and "level_scope" not in taken
+            and (not label or i in continued or field == "level")
+        )
+        if is_scope:
+            taken["level_scope"] = i
+            columns.append(Column(i, prev.label, f"{prev.label}#2", "level_scope"))
+            continue
+        if not label and i in continued and prev is not None:
+            label, field = prev.label, prev.field
+        if not label:
+            columns.append(Column(i, "", f"列{column_letter(i)}"))
+            continue
+        seen_labels[label] = seen_labels.get(label, 0) + 1
+        key = label if seen_labels[label] == 1 else f"{label}#{seen_labels[label]}"
+        if field and field not in taken:
+            taken[field] = i
+            columns.append(Column(i, label, key, field))
+        elif field:
+            columns.append(Column(i, label, key, field, duplicate=True))
+        else:
+            columns.append(Column(i, label, key))
+    return columns
+
+
+# --------------------------------------------------------------------------- cell values
+COMPACT_FIELDS = frozenset({"name", "power_type", "body"})  # all whitespace removed
+SHORT_FIELDS = frozenset({"seq", "code", "sub_item", "unit", "level"})  # whitespace compacted
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
+
+
+def cell_text(value: object) -> str:
+    """Text of a raw cell value: integral floats lose their ``.0`` (``1.0`` -> ``'1'``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def clean_value(field: str | None, text: str) -> str:
+    """Cleaned cell text for a canonical field (``None``: an extra column, kept as long text).
+
+    name, power_type, body: every whitespace removed (``行政 处罚`` -> ``行政处罚``).
+    seq, code, sub_item, unit, level: whitespace next to CJK text removed, other runs
+    collapsed to one space. Long text: line breaks kept, ``\\r\\n`` normalised, trailing
+    spaces stripped per line."""
+    if not text:
+        return ""
+    text = text.replace("_x000D_", "")
+    if field in COMPACT_FIELDS:
+        return _WS.sub("", text)
+    if field in SHORT_FIELDS:
+        return _WS.sub(" ", _CJK_GAP.sub("", text)).strip()
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def sheet_type(name: str | None) -> str | None:
+    """The power type a sheet name stands for (``行政许可（11项）`` -> ``行政许可``)."""
+    bare = re.sub(r"[（(][^（()）]*[)）]|\s", "", name or "")
+    return bare if bare in POWER_TYPES else None
+
+
+def guess_region(title: str, path: Path) -> str | None:
+    """Leading place name of the title or file name (克拉玛依市…), else a province named in
+    the path in pinyin (``liaoning-…`` -> 辽宁省), else ``None``."""
+    for text in (title, path.stem):
+        m = _PLACE.match(re.sub(r"\s+", "", text or ""))
+        if m and not _NOT_PLACE.search(m.group(1)):
+            return m.group(1)
+    tokens = [
+        t for part in reversed(path.resolve().parts) for t in re.split(r"[-_.\s]+", part.lower())
+    ]
+    for table in (_CITIES, _PROVINCES):  # the most specific place named in the path
+        for token in tokens:
+            if token in table:
+                return table[token]
+    return None
+
+
+# --------------------------------------------------------------------------- decoding
+def decode_text(data: bytes, file: str, *, html: bool = False) -> str:
+    """Decode text: BOM, declared HTML charset, UTF-8, GB18030, then charset detection."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    candidates = ["utf-8-sig", "gb18030"]
+    if html:
+        m = re.search(rb"charset=[\"']?([\w-]+)", data[:4096], re.I)
+        if m:
+            candidates.insert(0, m.group(1).decode("ascii").lower())
+    for enc in candidates:
+        try:
+            return data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    enc = best.encoding if best else None
+    if enc and re.match(r"(big5|cp950|utf_16|utf_32|gbk|gb2312|hz)", enc):
+        return str(best)
+    raise IngestError(
+        f"cannot decode text: not UTF-8 or GB18030 (charset detection guessed {enc or 'nothing'})",
+        file=file,
+    )

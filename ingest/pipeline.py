@@ -1,0 +1,237 @@
+"""The ingest job: list files and statutes in, graph and quarantine report out.
+
+``ingest`` reads every list file on its own (one bad file never stops the others), builds
+one named graph per list document, adds the statute versions the citations reach (or all
+statutes on request) and the code lists, and accounts for every input row: each ends up as
+a Power or as a quarantine entry with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+
+from ingest.graph import GraphBuilder, instrument_iri
+from ingest.lists import iter_list_files, read_list
+from ingest.records import IngestError, QuarantineEntry
+from ingest.statutes import StatuteCorpus
+from ingest.vocab import ID, PRL, PROV, VOCAB_GRAPH, concept_graph, digest
+
+STATUTE_SUFFIXES = {".md"}
+
+
+def software_version() -> str:
+    try:
+        return version("prl")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class DocumentReport:
+    """What happened to one input list file."""
+
+    file: str
+    title: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    data_rows: int = 0
+    items: int = 0  # rows that became ListItems (before building powers)
+    powers: int = 0  # rows that became Powers
+    distinct_powers: int = 0  # Power nodes (sub-item parents included)
+    continuation_rows: int = 0  # rows merged into the item above (in the graph with it)
+    quarantined: int = 0  # rows (and sheets) in the quarantine report
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class IngestResult:
+    graphs: list[tuple[URIRef, Graph]]
+    documents: list[DocumentReport]
+    quarantine: list[QuarantineEntry]
+    citations: dict
+    run: URIRef
+    statutes_loaded: int
+    statutes_included: int
+    seconds: float
+
+    def triples(self) -> int:
+        return sum(len(g) for _, g in self.graphs)
+
+
+def is_statute_root(path: Path) -> bool:
+    """A folder of statutes: named ``statutes`` or holding ``lawrefbook`` / ``flk_via_ansvar``."""
+    return path.is_dir() and (
+        path.name in ("statutes", "lawrefbook", "flk_via_ansvar")
+        or (path / "lawrefbook").is_dir()
+        or (path / "flk_via_ansvar").is_dir()
+    )
+
+
+def split_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(list inputs, statute roots) from the command line's paths."""
+    lists, statutes = [], []
+    for p in paths:
+        (statutes if is_statute_root(p) or p.suffix in STATUTE_SUFFIXES else lists).append(p)
+    return lists, statutes
+
+
+def load_corpus(roots: list[Path]) -> StatuteCorpus:
+    instruments = []
+    for root in roots:
+        instruments.extend(StatuteCorpus.load(root).instruments)
+    return StatuteCorpus.from_instruments(instruments)
+
+
+def ingest(
+    paths: Iterable[Path],
+    statute_roots: Iterable[Path] = (),
+    *,
+    all_statutes: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Ingest list files (folders are read recursively) against the statutes under the roots."""
+    started = time.perf_counter()
+    start_time = datetime.now(UTC)
+    corpus = load_corpus(list(statute_roots))
+    files = iter_list_files(list(paths))
+    hashes = {f: sha256_of(f) for f in files if f.is_file()}
+    run = ID[f"run/{digest(software_version(), *sorted(hashes.values()), size=16)}"]
+    builder = GraphBuilder(corpus, run)
+    graphs: list[tuple[URIRef, Graph]] = []
+    documents: list[DocumentReport] = []
+    quarantine: list[QuarantineEntry] = []
+
+    for f in files:
+        if progress:
+            progress(str(f))
+        report = DocumentReport(file=str(f))
+        documents.append(report)
+        try:
+            doc = read_list(f)
+        except IngestError as e:
+            report.error = str(e)
+            quarantine.append(
+                QuarantineEntry(
+                    file=str(f), sheet=e.sheet, row=e.row, column=e.column, reason=e.message
+                )
+            )
+            continue
+        except Exception as e:  # a reader bug must not stop the other files
+            report.error = f"{f}: unexpected error while reading: {type(e).__name__}: {e}"
+            quarantine.append(
+                QuarantineEntry(file=str(f), sheet=None, row=None, reason=report.error)
+            )
+            continue
+        g, rejected = builder.list_document(doc, hashes.get(f, ""))
+        report.title, report.sheets, report.data_rows = doc.title, doc.sheets, doc.data_rows
+        report.items = len(doc.items)
+        report.powers = len(doc.items) - len(rejected)
+        report.distinct_powers = len(set(g.subjects(RDF.type, PRL.Power)))
+        report.continuation_rows = sum(len(i.continuations) for i in doc.items)
+        report.quarantined = len(doc.quarantine) + len(rejected)
+        quarantine.extend(doc.quarantine)
+        quarantine.extend(rejected)
+        graphs.append((URIRef(next(iter(g.subjects(RDF.type, PRL.ListDocument)))), g))
+
+    included = corpus.instruments if all_statutes else list(builder.cited.values())
+    for instr in included:
+        _, v = instrument_iri(instr)
+        graphs.append((v, builder.instrument(instr)))
+    graphs.append((VOCAB_GRAPH, vocabulary_graph()))
+    graphs.append((run, run_graph(run, start_time, [d for d, _ in graphs if d != VOCAB_GRAPH])))
+    return IngestResult(
+        graphs=graphs,
+        documents=documents,
+        quarantine=quarantine,
+        citations=builder.stats.as_dict(),
+        run=run,
+        statutes_loaded=len(corpus.instruments),
+        statutes_included=len(included),
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+def vocabulary_graph() -> Graph:
+    g = Graph()
+    for t in concept_graph():
+        g.add(t)
+    return g
+
+
+def run_graph(run: URIRef, started: datetime, used: list[URIRef]) -> Graph:
+    g = Graph()
+    g.add((run, RDF.type, PRL.IngestRun))
+    g.add((run, RDFS.label, Literal("prl ingest", lang="en")))
+    g.add((run, PRL.softwareVersion, Literal(software_version())))
+    g.add((run, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
+    return g
+
+
+# ------------------------------------------------------------------------ output
+def write_graph(result: IngestResult, out: Path) -> None:
+    """Write N-Quads (``.nq``, one named graph per document) or Turtle/N-Triples (union)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".nq":
+        with open(out, "w", encoding="utf-8") as f:
+            for name, g in result.graphs:
+                suffix = f" <{name}> .\n"
+                for line in g.serialize(format="nt").splitlines():
+                    if line.endswith(" ."):
+                        f.write(line[:-2] + suffix)
+        return
+    union = Graph()
+    for _, g in result.graphs:
+        union += g
+    union.bind("prl", PRL)
+    fmt = {".ttl": "turtle", ".nt": "nt"}.get(out.suffix)
+    if fmt is None:
+        raise ValueError(f"unknown graph format for {out}: use .nq, .ttl or .nt")
+    union.serialize(destination=str(out), format=fmt, encoding="utf-8")
+
+
+def quarantine_paths(out: Path) -> tuple[Path, Path]:
+    stem = out.with_suffix("")
+    return Path(f"{stem}.quarantine.json"), Path(f"{stem}.quarantine.txt")
+
+
+def write_quarantine(result: IngestResult, out: Path) -> tuple[Path, Path]:
+    """Write the quarantine report beside the graph, as JSON and as readable text."""
+    json_path, text_path = quarantine_paths(out)
+    data = {
+        "run": str(result.run),
+        "documents": [d.as_dict() for d in result.documents],
+        "citations": result.citations,
+        "entries": [q.as_dict() for q in result.quarantine],
+    }
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    lines = [f"Quarantine report: {len(result.quarantine)} entries", ""]
+    for q in result.quarantine:
+        where = [q.file]
+        if q.sheet:
+            where.append(f"sheet {q.sheet!r}")
+        if q.row is not None:
+            where.append(f"row {q.row}")
+        if q.column:
+            where.append(f"column {q.column!r}")
+        lines.append(f"{', '.join(where)}: {q.reason}")
+    text_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return json_path, text_path

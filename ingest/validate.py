@@ -1,0 +1,148 @@
+"""SHACL validation of a prl graph with pyshacl, reporting where each offending node came from.
+
+Results are values, not exceptions (like pySHACL): ``validate_graph`` returns a
+``ValidationReport`` whose results name the source file, sheet and row of the focus node,
+found through ``prov:wasDerivedFrom`` on the node or on the node that links to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib.namespace import SH
+
+from ingest.vocab import PRL, PROV
+from ontology import CONCEPTS_TTL, ONTOLOGY_TTL
+from shapes import SHAPES_TTL
+
+
+@dataclass
+class Result:
+    severity: str  # Violation, Warning, Info
+    focus: str
+    path: str | None
+    message: str
+    shape: str | None
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+
+    def where(self) -> str:
+        parts = [
+            p
+            for p in (
+                self.file,
+                f"sheet {self.sheet!r}" if self.sheet else None,
+                f"row {self.row}" if self.row is not None else None,
+            )
+            if p
+        ]
+        return ", ".join(parts) if parts else "(no source)"
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    results: list[Result]
+
+    @property
+    def violations(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+
+def load_graph(path: Path) -> Graph:
+    """Read N-Quads, TriG, Turtle or N-Triples into one union graph (pyshacl wants a Graph)."""
+    fmt = {".nq": "nquads", ".trig": "trig", ".ttl": "turtle", ".nt": "nt"}.get(path.suffix)
+    if fmt is None:
+        raise ValueError(f"{path}: unknown graph format (use .nq, .trig, .ttl or .nt)")
+    if fmt in ("nquads", "trig"):
+        ds = Dataset()
+        ds.parse(path, format=fmt)
+        g = Graph()
+        for s, p, o, _ in ds.quads((None, None, None, None)):
+            g.add((s, p, o))
+        return g
+    g = Graph()
+    g.parse(path, format=fmt)
+    return g
+
+
+def shapes_graph() -> Graph:
+    g = Graph()
+    g.parse(SHAPES_TTL, format="turtle")
+    return g
+
+
+def ontology_graph() -> Graph:
+    g = Graph()
+    g.parse(ONTOLOGY_TTL, format="turtle")
+    g.parse(CONCEPTS_TTL, format="turtle")
+    return g
+
+
+def validate_graph(data: Graph) -> ValidationReport:
+    """Validate a graph against the prl shapes (the ontology is mixed in for subclasses)."""
+    _, report, _ = shacl_validate(
+        data,
+        shacl_graph=shapes_graph(),
+        ont_graph=ontology_graph(),
+        inference="none",
+        allow_warnings=True,
+        advanced=True,
+    )
+    results = []
+    for r in report.objects(None, SH.result):  # top-level results only
+        severity = report.value(r, SH.resultSeverity)
+        focus = report.value(r, SH.focusNode)
+        path = report.value(r, SH.resultPath)
+        msgs = [str(m) for m in report.objects(r, SH.resultMessage)]
+        res = Result(
+            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+            focus=str(focus),
+            path=str(path) if isinstance(path, URIRef) else None,
+            message="; ".join(msgs) or "constraint failed",
+            shape=str(report.value(r, SH.sourceShape)),
+        )
+        _locate(data, focus, res)
+        results.append(res)
+    results.sort(key=lambda r: (r.severity != "Violation", r.file or "", r.row or 0, r.focus))
+    # conformance is decided here: pyshacl with allow_warnings may call a graph with
+    # violations in warning node shapes conforming; only sh:Violation results break it
+    return ValidationReport(
+        conforms=not any(r.severity == "Violation" for r in results), results=results
+    )
+
+
+def _locate(data: Graph, node, res: Result) -> None:
+    """Fill file/sheet/row from the node's source record, or from a node linking to it."""
+    candidates = [node] + [s for s in data.subjects(None, node)][:5]
+    for n in candidates:
+        for src in data.objects(n, PROV.wasDerivedFrom):
+            if (src, RDF.type, PRL.SourceRecord) in data or data.value(src, PRL.fileName):
+                res.file = str(data.value(src, PRL.fileName) or "") or None
+                sheet = data.value(src, PRL.sheetName)
+                row = data.value(src, PRL.rowNumber)
+                res.sheet = str(sheet) if sheet is not None else None
+                res.row = int(row) if row is not None else None
+                return
+            if data.value(src, PRL.fileName):  # a list document
+                res.file = str(data.value(src, PRL.fileName))
+                return
+        for part in data.objects(n, PRL.partOfInstrument):
+            for src in data.objects(part, PROV.wasDerivedFrom):
+                res.file = str(data.value(src, PRL.fileName) or "") or None
+                return
+
+
+def validate_file(path: Path) -> ValidationReport:
+    return validate_graph(load_graph(path))

@@ -1,0 +1,90 @@
+"""Namespaces, IRI minting and the code lists read from ``ontology/concepts.ttl``.
+
+IRIs are deterministic: they are built only from the input's content (titles, names, dates,
+paths), never from counters or clocks, so re-ingesting the same input yields the same IRIs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from rdflib import Graph, Namespace
+from rdflib.namespace import SKOS
+
+from ontology import CONCEPTS_TTL
+
+PRL = Namespace("https://w3id.org/prl/ontology#")
+ID = Namespace("https://w3id.org/prl/id/")
+CONCEPT = Namespace("https://w3id.org/prl/concept/")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+CPSV = Namespace("http://purl.org/vocab/cpsv#")
+CV = Namespace("http://data.europa.eu/m8g/")
+
+VOCAB_GRAPH = ID["graph/vocabulary"]
+
+# characters that may not appear in an IRI (RFC 3987) or that we keep out for readability
+_UNSAFE = re.compile(r"[\s<>\"{}|\\^`%#?/\[\]@!$&'()*+,;=:：，、；（）【】《》〈〉“”‘’。·]+")
+
+
+def slug(text: str) -> str:
+    """A readable, IRI-safe segment: keeps CJK, letters and digits, folds the rest to ``-``."""
+    s = unicodedata.normalize("NFKC", text).strip()
+    s = _UNSAFE.sub("-", s).strip("-.")
+    return s or "x"
+
+
+def digest(*parts: str | None, size: int = 12) -> str:
+    """A short stable hash of the parts (for IRIs of things without a natural short key)."""
+    h = hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8"))
+    return h.hexdigest()[:size]
+
+
+@dataclass(frozen=True)
+class Concept:
+    iri: str
+    notation: str | None
+    label: str
+
+
+@cache
+def concept_graph() -> Graph:
+    g = Graph()
+    g.parse(CONCEPTS_TTL, format="turtle")
+    return g
+
+
+@cache
+def scheme(name: str) -> dict[str, Concept]:
+    """Map every label (pref, alt, hidden; spaces removed) of a scheme to its concept."""
+    g = concept_graph()
+    out: dict[str, Concept] = {}
+    for c in g.subjects(SKOS.inScheme, CONCEPT[name]):
+        zh = next((str(lbl) for lbl in g.objects(c, SKOS.prefLabel) if lbl.language == "zh"), "")
+        notation = g.value(c, SKOS.notation)
+        concept = Concept(str(c), str(notation) if notation is not None else None, zh)
+        for prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+            for lbl in g.objects(c, prop):
+                if getattr(lbl, "language", None) in (None, "zh"):
+                    out[re.sub(r"\s+", "", str(lbl))] = concept
+        if notation is not None:
+            out.setdefault(str(notation), concept)
+    return out
+
+
+@cache
+def close_match(local_iri: str) -> str | None:
+    """The national concept a local variant maps to (skos:closeMatch or skos:broadMatch)."""
+    from rdflib import URIRef
+
+    g = concept_graph()
+    for prop in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch):
+        target = g.value(URIRef(local_iri), prop)
+        if target is not None:
+            return str(target)
+    return None

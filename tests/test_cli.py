@@ -1,0 +1,82 @@
+"""The prl CLI, called in-process with click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from sample import LISTS_DIR, STATUTES_DIR
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+CI = Path(__file__).resolve().parent.parent / ".ci" / "run"
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "sample.nq"
+    result = CliRunner().invoke(
+        main, ["ingest", str(LISTS_DIR), "--statutes", str(STATUTES_DIR), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_every_command_documented():
+    for name, command in main.commands.items():
+        assert command.help and len(command.help) > 20, f"prl {name} has no --help text"
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0
+
+
+def test_ingest_writes_graph_and_quarantine(ingested):
+    out, output = ingested
+    assert out.exists()
+    report = json.loads(out.with_suffix(".quarantine.json").read_text(encoding="utf-8"))
+    assert len(report["documents"]) == 8
+    assert out.with_suffix(".quarantine.txt").exists()
+    assert "citations:" in output
+
+
+def test_validate_exit_codes(ingested, tmp_path):
+    out, _ = ingested
+    ok = CliRunner().invoke(main, ["validate", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert "Conforms" in ok.output
+    # a power without its type: exit 1, the message names file and row
+    lines = out.read_text(encoding="utf-8").splitlines()
+    broken = [
+        ln for ln in lines if "ontology#powerType>" not in ln or "/power/" not in ln.split(" ")[0]
+    ]
+    bad = tmp_path / "bad.nq"
+    bad.write_text("\n".join(broken) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", str(bad)])
+    assert res.exit_code == 1, res.output
+    assert re.search(r"Violation: .*\.xlsx?|Violation: .*\.json", res.output)
+    assert re.search(r"row \d+", res.output)
+    garbage = tmp_path / "garbage.nq"
+    garbage.write_text("this is not n-quads\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", str(garbage)])
+    assert res.exit_code == 2
+    assert "garbage.nq" in res.output
+
+
+def test_ingest_rejects_unknown_format(tmp_path):
+    res = CliRunner().invoke(main, ["ingest", str(LISTS_DIR), "--out", str(tmp_path / "g.xml")])
+    assert res.exit_code == 2
+    assert "--out" in res.output
+
+
+def test_readme_quick_start_commands_exist():
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    quick = [ln for ln in blocks[0].splitlines() if ln.strip()]
+    assert len(quick) == 2, "the quick start is exactly two commands"
+    assert quick[0].startswith("python3 -m pip install")
+    assert quick[1].split()[:2] == ["prl", "demo"] and "demo" in main.commands
+    test_cmd = blocks[1].strip()
+    assert test_cmd in CI.read_text(), ".ci/run runs the README's test command"
