@@ -161,7 +161,7 @@ class GraphBuilder:
                 if item.power_type
                 else "no power type (权力类型) in the row or the sheet name",
             )
-        bodies = normalise_body(item.body, doc.region_hint)
+        bodies = normalise_body(item.body, doc.region_hint, department)
         if not bodies and department:
             bodies = normalise_body(department, doc.region_hint)
         if not bodies:

@@ -140,12 +140,25 @@ def _split_outside_brackets(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def normalise_body(raw: str | None, region: str | None) -> list[BodyName]:
+#: short forms of department names, expanded to the full name
+_SHORT_FORMS = {
+    "科技局": "科学技术局",
+    "发改委": "发展和改革委员会",
+    "人社局": "人力资源和社会保障局",
+    "住建局": "住房和城乡建设局",
+    "市场监管局": "市场监督管理局",
+}
+
+
+def normalise_body(
+    raw: str | None, region: str | None, department: str | None = None
+) -> list[BodyName]:
     """Canonical names of the bodies in a 行使主体 cell, qualified by the list's region.
 
     ``市交通运输局`` in a Karamay list becomes ``克拉玛依市交通运输局``; ``地州市农业农村局``
     (the template name of the regional catalogue) likewise; ``自治区…`` gets the province;
-    ``县市区…`` becomes the districts' bodies of the city."""
+    ``县市区…`` becomes the districts' bodies of the city; a template ``…主管部门`` is the
+    list's own ``department`` (named in its title) when that is known."""
     if not raw:
         return []
     text = re.sub(r"[\s\u3000]+", "", raw)
@@ -169,10 +182,10 @@ def normalise_body(raw: str | None, region: str | None) -> list[BodyName]:
                 name = prov + name[1:]
             body_region, level = prov or region, "2"
         elif city and name.startswith("地州市"):
-            name = city + name[len("地州市") :]
+            name = city + re.sub(r"^地州市级?", "", name)
             level = "3"
-        elif city and name.startswith(("县市区", "区县", "县区")):
-            stem = re.sub(r"^(县市区|区县|县区)", "", name)
+        elif city and name.startswith(("县市区", "区县", "县区", "各区")):
+            stem = re.sub(r"^(县市区|区县|县区|各区)级?", "", name)
             name = f"{city}各区{stem}"
             level = "4"
         elif city and name.startswith("市") and not name.startswith(city):
@@ -180,6 +193,13 @@ def normalise_body(raw: str | None, region: str | None) -> list[BodyName]:
             level = "3"
         elif city and name.startswith(city):
             level = level or "3"
+        for short, full in _SHORT_FORMS.items():
+            if name.endswith(short):
+                name = name[: -len(short)] + full
+        if name.endswith("主管部门") and department:
+            dept = normalise_body(department, region)
+            if dept and dept[0].level == level:
+                name = dept[0].name
         out.append(BodyName(name, part, body_region, level, "；".join(notes) or None))
     return out
 

@@ -124,14 +124,16 @@ def test_bad_file_does_not_stop_others(tmp_path):
     folder.mkdir()
     shutil.copy(LISTS_DIR / "克拉玛依市科学技术局2024年权责清单.xls", folder)
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
-    (folder / "empty.csv").write_bytes(b"")
+    bad = ["corrupt.xlsx", "no_header.xlsx", "bad_encoding.csv", "empty.csv"]
+    for name in bad:
+        shutil.copy(Path(__file__).parent / "data" / "lists" / name, folder)
     result = ingest([folder], [STATUTES_DIR])
     by_name = {Path(d.file).name: d for d in result.documents}
-    assert by_name["克拉玛依市科学技术局2024年权责清单.xls"].powers > 0
-    assert by_name["broken.xlsx"].error and "broken.xlsx" in by_name["broken.xlsx"].error
-    assert by_name["empty.csv"].error and "empty.csv" in by_name["empty.csv"].error
+    assert by_name["克拉玛依市科学技术局2024年权责清单.xls"].powers == 4
+    for name in ["broken.xlsx", *bad]:
+        assert by_name[name].error and name in by_name[name].error, by_name[name]
     files = {Path(q.file).name for q in result.quarantine}
-    assert {"broken.xlsx", "empty.csv"} <= files
+    assert {"broken.xlsx", *bad} <= files
 
 
 def test_write_outputs(sample_result, tmp_path):
