@@ -111,6 +111,9 @@ class GraphBuilder:
         self.run = run
         self.cited: dict[str, Instrument] = {}
         self.stats = CitationStats()
+        # bodies, units and regions are shared by the documents that name them: they live in
+        # their own graph so that removing one document leaves them in place
+        self.organisations = Graph()
 
     # ------------------------------------------------------------------ list documents
     def list_document(self, doc: ListDocument, sha256: str) -> tuple[Graph, list[QuarantineEntry]]:
@@ -124,7 +127,7 @@ class GraphBuilder:
         g.add((d, PRL["format"], Literal(doc.format)))
         g.add((d, PROV.wasGeneratedBy, self.run))
         if doc.region_hint:
-            g.add((d, PRL.region, self._region(g, doc.region_hint)))
+            g.add((d, PRL.region, self._region(self.organisations, doc.region_hint)))
         as_of = _list_date(doc)
         department = _department_from_title(doc.title) or _department_from_title(doc.path)
         rejected: list[QuarantineEntry] = []
@@ -204,17 +207,18 @@ class GraphBuilder:
         for level in admin_levels(item.level):
             g.add((p, PRL.adminLevel, URIRef(level.iri)))
         for b in bodies:
-            bi = self._body(g, d, b, doc.region_hint)
+            bi = self._body(self.organisations, d, b, doc.region_hint)
             g.add((p, PRL.exercisedBy, bi))
             if national.notation == "20":
                 g.add((p, CV.hasCompetentAuthority, bi))
         for unit in split_units(item.unit):
             u = URIRef(f"{body_iri(bodies[0].name)}/unit/{slug(unit)}")
-            g.add((u, RDF.type, PRL.InternalUnit))
-            g.add((u, RDFS.label, zh(unit)))
-            g.add((u, ORG.unitOf, body_iri(bodies[0].name)))
-            g.add((body_iri(bodies[0].name), ORG.hasUnit, u))
-            g.add((u, PROV.wasDerivedFrom, d))
+            org = self.organisations
+            org.add((u, RDF.type, PRL.InternalUnit))
+            org.add((u, RDFS.label, zh(unit)))
+            org.add((u, ORG.unitOf, body_iri(bodies[0].name)))
+            org.add((body_iri(bodies[0].name), ORG.hasUnit, u))
+            org.add((u, PROV.wasDerivedFrom, d))
             g.add((p, PRL.handledBy, u))
         if item.sub_item:
             parent = power_iri(bodies[0].name, item.name, None)

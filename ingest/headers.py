@@ -205,7 +205,24 @@ def clean_value(field: str | None, text: str) -> str:
     if field in SHORT_FIELDS:
         return _WS.sub(" ", _CJK_GAP.sub("", text)).strip()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
+    text = "\n".join(line.rstrip() for line in lines).strip()
+    return unwrap_narrow(text)
+
+
+_ITEM_START = re.compile(r"(?<![\d.])(?=(?:\d{1,2}|[一二三四五六七八九十])[.．、](?!\d))|(?=【)")
+
+
+def unwrap_narrow(text: str) -> str:
+    """Undo the line breaks a narrow column put into a cell (``负责\n市本\n级拒…``).
+
+    A cell whose lines are mostly very short (median <= 8 characters, at least four lines)
+    was wrapped by hand to fit its column: the lines are joined, and breaks are put back
+    only before numbered points (``2.``) and citation tags (``【``)."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if len(lines) < 4 or sorted(len(ln) for ln in lines)[len(lines) // 2] > 8:
+        return text
+    joined = re.sub(r"\s+", "", "".join(lines))
+    return _ITEM_START.sub("\n", joined).strip()
 
 
 def sheet_type(name: str | None) -> str | None:

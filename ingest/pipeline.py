@@ -23,7 +23,7 @@ from ingest.graph import GraphBuilder, instrument_iri
 from ingest.lists import iter_list_files, read_list
 from ingest.records import IngestError, QuarantineEntry
 from ingest.statutes import StatuteCorpus
-from ingest.vocab import ID, PRL, PROV, VOCAB_GRAPH, concept_graph, digest
+from ingest.vocab import ID, ORGANISATIONS_GRAPH, PRL, PROV, VOCAB_GRAPH, concept_graph, digest
 
 STATUTE_SUFFIXES = {".md"}
 
@@ -156,8 +156,9 @@ def ingest(
     for instr in included:
         _, v = instrument_iri(instr)
         graphs.append((v, builder.instrument(instr)))
+    graphs.append((ORGANISATIONS_GRAPH, builder.organisations))
     graphs.append((VOCAB_GRAPH, vocabulary_graph()))
-    graphs.append((run, run_graph(run, start_time, [d for d, _ in graphs if d != VOCAB_GRAPH])))
+    graphs.append((run, run_graph(run, start_time)))
     return IngestResult(
         graphs=graphs,
         documents=documents,
@@ -177,7 +178,7 @@ def vocabulary_graph() -> Graph:
     return g
 
 
-def run_graph(run: URIRef, started: datetime, used: list[URIRef]) -> Graph:
+def run_graph(run: URIRef, started: datetime) -> Graph:
     g = Graph()
     g.add((run, RDF.type, PRL.IngestRun))
     g.add((run, RDFS.label, Literal("prl ingest", lang="en")))

@@ -27,6 +27,7 @@ CPSV = Namespace("http://purl.org/vocab/cpsv#")
 CV = Namespace("http://data.europa.eu/m8g/")
 
 VOCAB_GRAPH = ID["graph/vocabulary"]
+ORGANISATIONS_GRAPH = ID["graph/organisations"]
 
 # characters that may not appear in an IRI (RFC 3987) or that we keep out for readability
 _UNSAFE = re.compile(r"[\s<>\"{}|\\^`%#?/\[\]@!$&'()*+,;=:：，、；（）【】《》〈〉“”‘’。·]+")
