@@ -1,0 +1,46 @@
+"""One typed settings object, filled from ``PRL_``-prefixed environment variables.
+
+CLI flags override it (``Settings(**overrides)``); nothing reads the environment at import
+time, so tests can build their own settings and stores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import click
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path(click.get_app_dir("prl")) / "store"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRL_", extra="ignore")
+
+    store: Literal["oxigraph", "neo4j"] = "oxigraph"
+    data_dir: Path = Field(default_factory=default_data_dir)  # the embedded store's folder
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None  # None: no authentication
+    neo4j_database: str = "neo4j"
+    neo4j_timeout: float = 30.0  # seconds for connecting and for one transaction
+    api_token: SecretStr | None = None  # required by write endpoints; None disables them
+    max_page_size: int = 100
+    max_query_length: int = 200
+    sparql_timeout: float = 5.0
+    sparql_result_cap: int = 10_000
+
+
+def open_store(settings: Settings):
+    """The store the settings name (imported lazily: the Neo4j driver is only needed for it)."""
+    if settings.store == "neo4j":
+        from graph_api.neo4j_store import Neo4jStore
+
+        return Neo4jStore.from_settings(settings)
+    from graph_api.oxigraph_store import OxigraphStore
+
+    return OxigraphStore(settings.data_dir)

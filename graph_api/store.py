@@ -1,0 +1,107 @@
+"""The store interface the API and CLI use, named for the domain, not a query language.
+
+Two implementations: ``oxigraph_store.OxigraphStore`` (embedded, on disk, the default) and
+``neo4j_store.Neo4jStore``. SPARQL lives only in the first module, Cypher only in the
+second. Both must give identical answers to ``tests/test_store_contract.py``.
+
+Named graphs decide ownership: the graph of a list document (IRI under ``id/list/``) holds
+the facts that document publishes and is replaced as a whole when the document is loaded
+again; every other graph (statute versions, code lists, ingest runs) is shared and survives
+when a document is removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from rdflib import Graph
+
+from graph_api.models import (
+    BodyView,
+    Counts,
+    InstrumentView,
+    Page,
+    PowerDetail,
+    PowerFilter,
+    PowerSummary,
+    Ref,
+    SubdivisionView,
+)
+
+DOCUMENT_PREFIX = "https://w3id.org/prl/id/list/"
+
+
+def is_document_graph(name: str) -> bool:
+    """True for the named graph of a list document (the unit of load and removal)."""
+    return name.startswith(DOCUMENT_PREFIX) and "/" not in name[len(DOCUMENT_PREFIX) :]
+
+
+class StoreError(Exception):
+    """A store operation failed; the message says what and where."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached (server down, folder locked); retrying later may work."""
+
+
+class StoreCorrupt(StoreError):
+    """The store's files cannot be read."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    kind: str  # "oxigraph" or "neo4j"
+
+    # ---------------------------------------------------------------- writes
+    def load_graph(self, name: str, graph: Graph) -> None:
+        """Put one named graph in the store. A list document's graph replaces everything that
+        document published before, atomically (a reader sees the old or the new document,
+        never a mix); a shared graph (statute version, code lists, run) is merged."""
+
+    def load_file(self, path: Path) -> int:
+        """Load an N-Quads file written by ``prl ingest`` (each document replaced as above).
+        Returns the number of quads read."""
+
+    def remove_document(self, document: str) -> bool:
+        """Remove a list document and the facts only it published; shared nodes (bodies,
+        instruments, subdivisions) stay. False when the document was not there."""
+
+    # ---------------------------------------------------------------- reads
+    def find_powers(self, flt: PowerFilter, *, offset: int = 0, limit: int = 20) -> Page:
+        """Powers matching all filters, ordered by IRI, one page of them and the total."""
+
+    def search_powers(
+        self, terms: Sequence[str], *, limit: int = 200
+    ) -> list[tuple[PowerSummary, int]]:
+        """Powers whose name contains at least one of the terms, with how many terms it
+        contains; ordered by that count (descending), then IRI; at most ``limit``."""
+
+    def get_power(self, iri: str) -> PowerDetail | None:
+        """A power with its bodies, units, citations (with subdivision texts), duties,
+        accountability and provenance."""
+
+    def list_bodies(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
+        """Bodies ordered by IRI, and their total."""
+
+    def get_body(self, iri: str) -> BodyView | None:
+        """A body with its region, level and power counts by type."""
+
+    def list_instruments(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
+        """Instrument versions ordered by IRI (label: title), and their total."""
+
+    def get_instrument(self, iri: str) -> InstrumentView | None:
+        """An instrument version with its metadata and top-level structure."""
+
+    def get_subdivision(self, iri: str) -> SubdivisionView | None:
+        """A subdivision's text, its children, and the powers that cite it."""
+
+    def counts(self) -> Counts:
+        """How many documents, powers, bodies, citations, versions and subdivisions."""
+
+    def ping(self) -> None:
+        """Raise ``StoreUnavailable`` when the store cannot answer."""
+
+    def close(self) -> None:
+        """Release files or connections."""

@@ -1,0 +1,345 @@
+"""One contract suite for every store (embedded Oxigraph and Neo4j).
+
+Each backend contributes only a fixture that yields an empty store; the tests are the same.
+Expected answers come from the ingested rdflib graphs (an independent oracle), and where
+both stores are available their answers are compared with each other exactly.
+
+Neo4j runs when ``PRL_TEST_NEO4J_URI`` names a reachable server (``.ci/run`` starts one with
+``scripts/neo4j-server``); otherwise its tests skip with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from graph_api.models import PowerFilter
+from graph_api.store import StoreUnavailable, is_document_graph
+from ingest.pipeline import ingest
+from ingest.vocab import CONCEPT, PRL
+from sample import LISTS_DIR, STATUTES_DIR
+
+BACKENDS = ["oxigraph", "neo4j"]
+
+
+def make_store(kind: str, folder: Path):
+    if kind == "oxigraph":
+        from graph_api.oxigraph_store import OxigraphStore
+
+        return OxigraphStore(folder / "oxigraph")
+    uri = os.environ.get("PRL_TEST_NEO4J_URI")
+    if not uri:
+        pytest.skip("neo4j: set PRL_TEST_NEO4J_URI (scripts/neo4j-server start --port 17687 ...)")
+    from graph_api.neo4j_store import Neo4jStore
+
+    store = Neo4jStore(uri, auth=None, database="neo4j", timeout=30)
+    try:
+        store.ping()
+    except StoreUnavailable as e:
+        pytest.skip(f"neo4j: no server reachable at {uri}: {e}")
+    return store
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return ingest([LISTS_DIR], [STATUTES_DIR])
+
+
+@pytest.fixture(scope="module")
+def oracle(sample) -> Graph:
+    g = Graph()
+    for _, part in sample.graphs:
+        g += part
+    return g
+
+
+def load_all(store, sample) -> None:
+    for name, g in sample.graphs:
+        store.load_graph(str(name), g)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request, sample, tmp_path_factory):
+    """A store holding the whole sample, shared by the read-only tests of one backend."""
+    store = make_store(request.param, tmp_path_factory.mktemp(request.param))
+    store.clear()
+    load_all(store, sample)
+    yield store
+    store.clear()
+    store.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty(request, tmp_path):
+    store = make_store(request.param, tmp_path)
+    store.clear()
+    yield store
+    store.clear()
+    store.close()
+
+
+def powers(oracle: Graph) -> set[str]:
+    return {str(p) for p in oracle.subjects(RDF.type, PRL.Power)}
+
+
+def docs(sample) -> list[tuple[str, Graph]]:
+    return [(str(n), g) for n, g in sample.graphs if is_document_graph(str(n))]
+
+
+# ------------------------------------------------------------------ counts and loading
+def test_counts(loaded, oracle, sample):
+    c = loaded.counts()
+    assert c.powers == len(powers(oracle))
+    assert c.documents == len(docs(sample))
+    assert c.bodies == len(set(oracle.subjects(RDF.type, PRL.Body)))
+    assert c.citations == len(set(oracle.subjects(RDF.type, PRL.Citation)))
+    assert c.instruments == len(set(oracle.subjects(RDF.type, PRL.InstrumentVersion)))
+    subdivision_classes = [
+        PRL.Book,
+        PRL.Chapter,
+        PRL.Section,
+        PRL.Article,
+        PRL.Paragraph,
+        PRL.Point,
+    ]
+    assert c.subdivisions == len(
+        {s for k in subdivision_classes for s in oracle.subjects(RDF.type, k)}
+    )
+
+
+def test_load_is_idempotent(empty, sample):
+    load_all(empty, sample)
+    first = empty.counts()
+    load_all(empty, sample)
+    assert empty.counts() == first
+
+
+def test_reload_replaces_a_document(empty, sample, oracle):
+    load_all(empty, sample)
+    name, g = next((n, g) for n, g in docs(sample) if len(set(g.subjects(RDF.type, PRL.Power))) > 5)
+    victim = sorted(g.subjects(RDF.type, PRL.Power))[0]
+    smaller = Graph()
+    for t in g:
+        if t[0] != victim and t[2] != victim:
+            smaller.add(t)
+    before = empty.counts()
+    empty.load_graph(name, smaller)
+    after = empty.counts()
+    assert after.powers == before.powers - 1
+    assert empty.get_power(str(victim)) is None
+    assert after.bodies == before.bodies
+
+
+def test_remove_document_keeps_shared_nodes(empty, sample):
+    load_all(empty, sample)
+    name, g = docs(sample)[0]
+    doc_powers = {str(p) for p in g.subjects(RDF.type, PRL.Power)}
+    bodies_before = empty.counts().bodies
+    instruments_before = empty.counts().instruments
+    assert empty.remove_document(name) is True
+    assert empty.remove_document(name) is False
+    for p in doc_powers:
+        assert empty.get_power(p) is None
+    after = empty.counts()
+    assert after.documents == len(docs(sample)) - 1
+    assert after.bodies == bodies_before
+    assert after.instruments == instruments_before
+    assert empty.find_powers(PowerFilter(document=name)).total == 0
+
+
+def test_load_file_matches_load_graph(empty, sample, tmp_path):
+    from ingest.pipeline import write_graph
+
+    out = tmp_path / "sample.nq"
+    write_graph(sample, out)
+    n = empty.load_file(out)
+    assert n == sum(len(g) for _, g in sample.graphs)
+    assert empty.counts().powers == len(
+        {p for _, g in sample.graphs for p in g.subjects(RDF.type, PRL.Power)}
+    )
+
+
+def test_round_trip_is_isomorphic(loaded, sample):
+    """RDF -> store -> RDF gives back every named graph."""
+    exported = dict(loaded.export_graphs())
+    for name, g in sample.graphs:
+        back = exported.get(str(name))
+        assert back is not None, f"graph {name} missing after export"
+        assert isomorphic(back, g), f"graph {name} differs after the round trip"
+
+
+# ------------------------------------------------------------------ finding powers
+@pytest.mark.parametrize("text", ["许可", "处罚", "对", "统计", "监督检查", "不存在的事项名称"])
+def test_find_powers_by_text(loaded, oracle, text):
+    expected = sorted(p for p in powers(oracle) if text in str(oracle.value(URIRef(p), RDFS.label)))
+    page = loaded.find_powers(PowerFilter(text=text), offset=0, limit=1000)
+    assert [p.iri for p in page.items] == expected
+    assert page.total == len(expected)
+
+
+def test_pagination_is_stable(loaded, oracle):
+    everything = sorted(powers(oracle))
+    seen = []
+    offset = 0
+    while True:
+        page = loaded.find_powers(PowerFilter(), offset=offset, limit=7)
+        assert page.total == len(everything)
+        if not page.items:
+            break
+        seen.extend(p.iri for p in page.items)
+        offset += 7
+    assert seen == everything
+
+
+def test_find_powers_filters(loaded, oracle):
+    some = sorted(powers(oracle))[0]
+    body = str(oracle.value(URIRef(some), PRL.exercisedBy))
+    expected = sorted(
+        p for p in powers(oracle) if (URIRef(p), PRL.exercisedBy, URIRef(body)) in oracle
+    )
+    page = loaded.find_powers(PowerFilter(body=body), limit=1000)
+    assert [p.iri for p in page.items] == expected
+
+    penalties = sorted(
+        p for p in powers(oracle) if (URIRef(p), PRL.powerType, CONCEPT["power-type-02"]) in oracle
+    )
+    page = loaded.find_powers(PowerFilter(type="02"), limit=1000)
+    assert [p.iri for p in page.items] == penalties
+    assert all(p.type.notation == "02" for p in page.items)
+
+    city = sorted(
+        p for p in powers(oracle) if (URIRef(p), PRL.adminLevel, CONCEPT["admin-level-3"]) in oracle
+    )
+    assert [p.iri for p in loaded.find_powers(PowerFilter(level="3"), limit=1000).items] == city
+
+    cit = next(iter(oracle.subjects(PRL.citesInstrument, None)))
+    instrument = oracle.value(cit, PRL.citesInstrument)
+    citing = sorted(
+        p
+        for p in powers(oracle)
+        if any(
+            (c, PRL.citesInstrument, instrument) in oracle
+            for c in oracle.objects(URIRef(p), PRL.hasCitation)
+        )
+    )
+    assert [
+        p.iri for p in loaded.find_powers(PowerFilter(instrument=str(instrument)), limit=1000).items
+    ] == citing
+
+    both = loaded.find_powers(PowerFilter(type="02", text="统计"), limit=1000)
+    assert {p.iri for p in both.items} == {
+        p for p in penalties if "统计" in str(oracle.value(URIRef(p), RDFS.label))
+    }
+
+
+def test_search_powers_orders_by_matched_terms(loaded, oracle):
+    terms = ["统计", "处罚", "许可"]
+    got = loaded.search_powers(terms, limit=1000)
+
+    def score(p):
+        label = str(oracle.value(URIRef(p), RDFS.label))
+        return sum(t in label for t in terms)
+
+    expected = sorted((p for p in powers(oracle) if score(p)), key=lambda p: (-score(p), p))
+    assert [(s.iri, n) for s, n in got] == [(p, score(p)) for p in expected]
+    assert loaded.search_powers(terms, limit=3) == got[:3]
+
+
+# ------------------------------------------------------------------ one power
+def test_get_power_detail(loaded, oracle):
+    p = next(
+        p
+        for p in sorted(powers(oracle))
+        if "统计局" in p and oracle.value(URIRef(p), PRL.subItemOf) is None
+    )
+    d = loaded.get_power(p)
+    assert d is not None
+    assert d.summary.iri == p
+    assert d.summary.name == str(oracle.value(URIRef(p), RDFS.label))
+    assert d.summary.bodies[0].label == "克拉玛依市统计局"
+    assert d.summary.type.notation == "02"
+    assert d.citations and d.citations[0].role == "basis"
+    resolved = [c for c in d.citations if c.resolution == "subdivision"]
+    assert resolved and all(s.text for c in resolved for s in c.subdivisions)
+    assert any(c.instrument and c.instrument.title == "中华人民共和国统计法" for c in resolved)
+    assert [x.order for x in d.duties] == sorted(x.order for x in d.duties)
+    assert d.provenance[0].file.endswith(".xlsx") and d.provenance[0].row >= 3
+    assert {c.iri for c in d.citations} == {
+        str(c)
+        for prop in (PRL.hasCitation, PRL.hasDutyCitation)
+        for c in oracle.objects(URIRef(p), prop)
+    }
+
+
+def test_get_power_unknown(loaded):
+    assert loaded.get_power("https://w3id.org/prl/id/power/none/000000000000") is None
+
+
+def test_sub_items_link_to_parent(loaded, oracle):
+    child = next((s for s in oracle.subjects(PRL.subItemOf, None)), None)
+    if child is None:
+        pytest.skip("sample has no sub-items")
+    parent = str(oracle.value(child, PRL.subItemOf))
+    d = loaded.get_power(str(child))
+    assert d.summary.parent is not None and d.summary.parent.iri == parent
+    assert str(child) in {r.iri for r in loaded.get_power(parent).sub_items}
+
+
+# ------------------------------------------------------------------ bodies, instruments, articles
+def test_bodies(loaded, oracle):
+    refs, total = loaded.list_bodies(offset=0, limit=1000)
+    expected = sorted(str(b) for b in set(oracle.subjects(RDF.type, PRL.Body)))
+    assert [r.iri for r in refs] == expected and total == len(expected)
+    b = loaded.get_body(expected[0])
+    n = len({p for p in oracle.subjects(PRL.exercisedBy, URIRef(expected[0]))})
+    assert b.power_count == n
+    assert sum(c for _, c in b.counts_by_type) == n
+    assert loaded.get_body("https://w3id.org/prl/id/body/nobody") is None
+
+
+def test_instrument_and_subdivision_impact(loaded, oracle):
+    sub = next(iter(oracle.objects(None, PRL.citesSubdivision)))
+    view = loaded.get_subdivision(str(sub))
+    assert view is not None and view.path == str(oracle.value(sub, PRL.path))
+    citing = sorted(
+        {
+            str(p)
+            for c in oracle.subjects(PRL.citesSubdivision, sub)
+            for prop in (PRL.hasCitation, PRL.hasDutyCitation)
+            for p in oracle.subjects(prop, c)
+        }
+    )
+    assert [p.iri for p in view.cited_by] == citing
+    inst = loaded.get_instrument(view.instrument.iri)
+    assert inst.title == view.instrument.title and inst.parts
+    refs, total = loaded.list_instruments(offset=0, limit=1000)
+    assert view.instrument.iri in {r.iri for r in refs}
+    assert loaded.get_subdivision(str(sub) + "x") is None
+
+
+# ------------------------------------------------------------------ both stores agree
+def test_stores_agree_on_every_power(sample, oracle, tmp_path):
+    stores = []
+    for kind in BACKENDS:
+        try:
+            s = make_store(kind, tmp_path)
+        except pytest.skip.Exception as e:
+            pytest.skip(f"needs both stores: {e}")
+        s.clear()
+        load_all(s, sample)
+        stores.append(s)
+    a, b = stores
+    try:
+        for p in sorted(powers(oracle)):
+            assert a.get_power(p) == b.get_power(p), p
+        assert a.counts().powers == b.counts().powers
+        for body in sorted(str(x) for x in set(oracle.subjects(RDF.type, PRL.Body))):
+            assert a.get_body(body) == b.get_body(body)
+    finally:
+        for s in stores:
+            s.clear()
+            s.close()
