@@ -97,6 +97,9 @@ class Store(Protocol):
     def get_subdivision(self, iri: str) -> SubdivisionView | None:
         """A subdivision's text, its children, and the powers that cite it."""
 
+    def describe(self, iri: str) -> Graph:
+        """The triples whose subject is ``iri`` (for Turtle and JSON-LD responses)."""
+
     def counts(self) -> Counts:
         """How many documents, powers, bodies, citations, versions and subdivisions."""
 

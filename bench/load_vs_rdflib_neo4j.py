@@ -1,0 +1,120 @@
+"""Load the same N-Quads into Neo4j with prl's loader and with rdflib-neo4j; print both times.
+
+Usage:
+  python3 bench/load_vs_rdflib_neo4j.py --sample [--uri bolt://127.0.0.1:17687]
+  python3 bench/load_vs_rdflib_neo4j.py --nq FILE
+  python3 bench/load_vs_rdflib_neo4j.py --powers 10000      # synthetic, via bench/load.py
+
+The database is cleared before each loader and after the run. prl keeps named graphs, exact
+datatypes and document ownership; rdflib-neo4j (batched, vocabulary IRIs shortened to local
+names) drops the graph names, so it does less work. Its time includes rdflib's N-Quads
+parsing, which is how it is used; the parse alone is timed and printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from neo4j import GraphDatabase  # noqa: E402
+from rdflib import Dataset, Graph  # noqa: E402
+
+from graph_api.neo4j_store import Neo4jStore  # noqa: E402
+
+
+def nquads(args) -> Path:
+    if args.nq:
+        return args.nq
+    folder = Path(tempfile.mkdtemp(prefix="prl-bench-neo4j-"))
+    if args.powers:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from load import generate
+
+        out = folder / f"synthetic-{args.powers}.nq"
+        print("generated", generate(out, args.powers))
+        return out
+    from ingest.pipeline import ingest, write_graph
+    from sample import LISTS_DIR, STATUTES_DIR
+
+    out = folder / "sample.nq"
+    write_graph(ingest([LISTS_DIR], [STATUTES_DIR]), out)
+    return out
+
+
+def wipe(driver, database: str) -> None:
+    with driver.session(database=database) as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def rdflib_neo4j_load(path: Path, driver, batch_size: int) -> int:
+    from rdflib_neo4j import HANDLE_VOCAB_URI_STRATEGY, Neo4jStoreConfig
+    from rdflib_neo4j import Neo4jStore as RdflibNeo4jStore
+
+    config = Neo4jStoreConfig(
+        auth_data=None,
+        batching=True,
+        batch_size=batch_size,
+        handle_vocab_uri_strategy=HANDLE_VOCAB_URI_STRATEGY.IGNORE,
+    )
+    g = Graph(store=RdflibNeo4jStore(config=config, neo4j_driver=driver))
+    try:
+        ds = Dataset()  # rdflib parses N-Quads into a dataset; the triples then go to Neo4j
+        ds.parse(str(path), format="nquads")
+        n = 0
+        for s, p, o, _ in ds.quads():
+            g.add((s, p, o))
+            n += 1
+    finally:
+        g.close(True)
+    return n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--nq", type=Path, help="an N-Quads file (e.g. from bench/load.py)")
+    src.add_argument("--sample", action="store_true", help="ingest the bundled sample")
+    src.add_argument("--powers", type=int, help="generate this many synthetic powers")
+    ap.add_argument("--uri", default="bolt://127.0.0.1:17687")
+    ap.add_argument("--database", default="neo4j")
+    ap.add_argument("--batch-size", type=int, default=5000, help="rdflib-neo4j batch size")
+    args = ap.parse_args()
+    path = nquads(args)
+    driver = GraphDatabase.driver(args.uri, auth=None, notifications_min_severity="OFF")
+
+    store = Neo4jStore(args.uri, None, args.database, timeout=60)
+    store.clear()
+    t = time.perf_counter()
+    n = store.load_file(path)
+    ours = time.perf_counter() - t
+    print(f"[prl] {n:,} quads in {ours:.1f} s ({n / ours:,.0f} quads/s): {store.counts()}")
+    store.clear()
+
+    t = time.perf_counter()
+    Dataset().parse(str(path), format="nquads")
+    parse = time.perf_counter() - t
+    t = time.perf_counter()
+    m = rdflib_neo4j_load(path, driver, args.batch_size)
+    theirs = time.perf_counter() - t
+    print(
+        f"[rdflib-neo4j] {m:,} triples in {theirs:.1f} s ({m / theirs:,.0f} triples/s), "
+        f"of which rdflib parsing alone takes ~{parse:.1f} s"
+    )
+    wipe(driver, args.database)
+    with driver.session(database=args.database) as s:
+        s.run("DROP CONSTRAINT n10s_unique_uri IF EXISTS").consume()
+    print(
+        f"ratio rdflib-neo4j / prl: {theirs / ours:.1f}x "
+        f"(excluding rdflib parsing: {(theirs - parse) / ours:.1f}x)"
+    )
+    store.close()
+    driver.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,497 @@
+"""The store on a Neo4j 5 server; all Cypher of prl lives here (model: docs/neo4j-model.md).
+
+Writes go in explicit transactions: a list document is unlinked and written again in one
+transaction, so readers see the old or the new document; batches are ``UNWIND $rows``
+statements. Values always travel as parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+from neo4j import GraphDatabase
+from neo4j.exceptions import (
+    DatabaseUnavailable,
+    DriverError,
+    IncompleteCommit,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+from rdflib import Graph, URIRef
+
+from graph_api import neo4j_mapping as views
+from graph_api.models import (
+    BodyView,
+    Counts,
+    InstrumentView,
+    Page,
+    PowerDetail,
+    PowerFilter,
+    PowerSummary,
+    Ref,
+    SubdivisionView,
+)
+from graph_api.neo4j_mapping import (
+    ALL_LABELS,
+    RDF_TYPE,
+    GraphBatch,
+    decode_facts,
+    encode_facts,
+    from_oxigraph,
+    from_rdflib,
+    merge_facts,
+    rel_type,
+    to_rdflib_literal,
+    view,
+)
+from graph_api.store import StoreError, StoreUnavailable, is_document_graph
+
+BATCH = 10_000  # rows per UNWIND statement
+SHARED_FLUSH = 200_000  # quads of a shared graph per transaction in load_file
+FULLTEXT = "prl_power_name"
+SUBDIVISION = "s:Book|Chapter|Section|Article|Paragraph|Point"
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+
+SCHEMA = [
+    "CREATE CONSTRAINT prl_resource_iri IF NOT EXISTS FOR (n:Resource) REQUIRE n.iri IS UNIQUE",
+    "CREATE CONSTRAINT prl_graph_iri IF NOT EXISTS FOR (n:_Graph) REQUIRE n.iri IS UNIQUE",
+    "CREATE CONSTRAINT prl_predicate_iri IF NOT EXISTS FOR (n:_Predicate) REQUIRE n.iri IS UNIQUE",
+    f"CREATE FULLTEXT INDEX {FULLTEXT} IF NOT EXISTS FOR (n:Power) ON EACH [n.label] "
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}",
+]
+Q_PREDICATES = """UNWIND $rows AS r MERGE (x:_Predicate {iri: r.iri})
+ON CREATE SET x.type = r.type RETURN x.iri AS iri, x.type AS type"""
+Q_UNLINK = """MATCH (:_Graph {iri: $g})-[:_DESCRIBES]->(s)-[r]->(o) WHERE $g IN r.graphs
+SET r.graphs = [x IN r.graphs WHERE x <> $g]
+FOREACH (_ IN CASE WHEN size(r.graphs) = 0 THEN [1] ELSE [] END | DELETE r)
+RETURN collect(DISTINCT o.iri) AS objects"""
+Q_UNDESCRIBE = """MATCH (:_Graph {iri: $g})-[m:_DESCRIBES]->(s) DELETE m
+WITH s, COUNT { (s)<-[:_DESCRIBES]-() } AS k
+FOREACH (_ IN CASE WHEN k = 0 THEN [1] ELSE [] END | SET s = {iri: s.iri} REMOVE s:$($labels))
+RETURN s.iri AS iri, k"""
+Q_OLD_FACTS = """UNWIND $iris AS i MATCH (:_Graph {iri: $g})-[m:_DESCRIBES]->(:Resource {iri: i})
+RETURN i AS iri, m.facts AS facts"""
+Q_NODES = """MATCH (g:_Graph {iri: $g}) UNWIND $rows AS r MERGE (n:Resource {iri: r.iri})
+%s (g)-[m:_DESCRIBES]->(n) SET m.facts = r.facts
+WITH n, r, COUNT { (n)<-[:_DESCRIBES]-() } AS k
+FOREACH (_ IN CASE WHEN k = 1 THEN [1] ELSE [] END | SET n = r.props SET n:$(r.labels))
+WITH n, k WHERE k > 1 RETURN n.iri AS iri"""
+Q_OBJECTS = "UNWIND $iris AS i MERGE (:Resource {iri: i})"
+Q_LINKS_NEW = """UNWIND $rows AS r MATCH (s:Resource {iri: r[0]}), (o:Resource {iri: r[1]})
+CREATE (s)-[:`%s` {graphs: [$g]}]->(o)"""
+Q_LINKS_MERGE = """UNWIND $rows AS r MATCH (s:Resource {iri: r[0]}), (o:Resource {iri: r[1]})
+MERGE (s)-[x:`%s`]->(o) ON CREATE SET x.graphs = [$g]
+ON MATCH SET x.graphs = CASE WHEN $g IN x.graphs THEN x.graphs ELSE x.graphs + $g END"""
+Q_ALL_FACTS = """UNWIND $iris AS i MATCH (:_Graph)-[m:_DESCRIBES]->(:Resource {iri: i})
+RETURN i AS iri, collect(m.facts) AS facts"""
+Q_SET_VIEW = """UNWIND $rows AS r MATCH (n:Resource {iri: r.iri})
+SET n = r.props REMOVE n:$($labels) SET n:$(r.labels)"""
+Q_ORPHANS = """UNWIND $iris AS i MATCH (n:Resource {iri: i}) WHERE NOT EXISTS { (n)--() }
+DELETE n"""
+
+# ------------------------------------------------------------------ read queries
+NAMES = "CASE WHEN p.label IS :: LIST<ANY> THEN p.label ELSE [p.label] END"
+CONCEPT = "{.iri, .notation, .prefLabel}"
+SUBDIV = "{.iri, .path, .label, .text, .ordinal, .ordinalSuffix}"
+VERSION = f"""{{.iri, .title, .label, .date_document,
+    force: [(v)-[:LEGAL_FORCE]->(f) | f {CONCEPT}]}}"""
+FILTERS = {
+    "text": f"any(x IN {NAMES} WHERE x CONTAINS $text)",
+    "body": "EXISTS { (p)-[:EXERCISED_BY]->(:Resource {iri: $body}) }",
+    "type": "EXISTS { (p)-[:POWER_TYPE]->(c) WHERE c.notation = $type }",
+    "level": "EXISTS { (p)-[:ADMIN_LEVEL]->(c) WHERE c.notation = $level }",
+    "region": "EXISTS { (p)-[:EXERCISED_BY]->()-[:REGION]->(:Resource {iri: $region}) }",
+    "instrument": "EXISTS { (p)-[:HAS_CITATION]->()-[:CITES_INSTRUMENT]->(:Resource {iri: $instrument}) }",
+    "document": "EXISTS { (p)-[:LISTED_IN]->(:Resource {iri: $document}) }",
+}
+Q_SUMMARY = f"""UNWIND $iris AS i MATCH (p:Resource {{iri: i}}) WHERE p:Power
+RETURN p.iri AS iri, p.label AS name, [(p)-[:POWER_TYPE]->(t) | t {CONCEPT}] AS types,
+  [(p)-[:EXERCISED_BY]->(b) | b {{.iri, .label}}] AS bodies,
+  [(p)-[:SUB_ITEM_OF]->(q) | q {{.iri, .label}}] AS parents,
+  [(p)-[:LISTED_IN]->(d) | d.iri] AS documents"""
+Q_POWER = f"""MATCH (p:Resource {{iri: $iri}}) WHERE p:Power
+RETURN [(p)-[:HANDLED_BY]->(u) | u {{.iri, .label}}] AS units,
+  [(p)-[:ADMIN_LEVEL]->(c) | c {CONCEPT}] AS levels,
+  [(q)-[:SUB_ITEM_OF]->(p) WHERE q:Power | q {{.iri, .label}}] AS subs,
+  [(p)-[r:HAS_CITATION|HAS_DUTY_CITATION]->(c) | c {{.iri, .citationText, .citedTitle,
+    .resolution, .unresolvedReason, rel: type(r),
+    instruments: [(c)-[:CITES_INSTRUMENT]->(v) | v {VERSION}],
+    subs: [(c)-[:CITES_SUBDIVISION]->(s) | s {SUBDIV}]}}] AS citations,
+  [(p)-[:HAS_RESPONSIBILITY]->(d) | d {{.iri, .order, .text, .dutyCategory,
+    phase: [(d)-[:PHASE]->(c) | c {CONCEPT}]}}] AS duties,
+  [(p)-[:HAS_ACCOUNTABILITY]->(a) | a {{.iri, .accountableTarget, .circumstances,
+    methods: [(a)-[:METHOD]->(m) | m {CONCEPT}]}}] AS accountability,
+  [(p)-[:WAS_DERIVED_FROM]->(s) WHERE s:SourceRecord | s {{.fileName, .sheetName, .rowNumber,
+    docs: [(s)-[:IN_DOCUMENT]->(d) | d.iri]}}] AS provenance"""
+Q_BODY = f"""MATCH (b:Resource {{iri: $iri}}) WHERE b:Body
+RETURN b.iri AS iri, b.label AS label, [(b)-[:REGION]->(r) | r {{.iri, .label}}] AS regions,
+  [(b)-[:ADMIN_LEVEL]->(c) | c {CONCEPT}] AS levels,
+  [(p)-[:EXERCISED_BY]->(b) WHERE p:Power |
+    {{iri: p.iri, types: [(p)-[:POWER_TYPE]->(t) | t.notation]}}] AS powers"""
+Q_INSTRUMENT = f"""MATCH (v:Resource {{iri: $iri}}) WHERE v:InstrumentVersion
+RETURN v {{.iri, .title, .label, .title_short, .date_document, .first_date_entry_in_force}} AS v,
+  [(v)-[:LEGAL_FORCE]->(f) | f {CONCEPT}] AS force, [(v)-[:IN_FORCE]->(c) | c.notation] AS status,
+  [(s)-[:IS_PART_OF]->(v) WHERE {SUBDIVISION} | s {SUBDIV}] AS parts"""
+Q_SUBDIVISION = f"""MATCH (s:Resource {{iri: $iri}}) WHERE {SUBDIVISION}
+RETURN s {SUBDIV} AS s, labels(s) AS labels,
+  [(s)-[:PART_OF_INSTRUMENT]->(v) | v {VERSION}] AS instruments,
+  [(s)-[:IS_PART_OF]->(x) | x.iri] AS parents,
+  [(c)-[:IS_PART_OF]->(s) WHERE {SUBDIVISION.replace("s:", "c:")} | c {SUBDIV}] AS children,
+  [(p)-[:HAS_CITATION|HAS_DUTY_CITATION]->()-[:CITES_SUBDIVISION]->(s) WHERE p:Power | p.iri]
+    AS citing"""
+Q_COUNTS = f"""RETURN COUNT {{ MATCH (g:_Graph) WHERE g.document }} AS documents,
+  COUNT {{ MATCH (n:Power) }} AS powers, COUNT {{ MATCH (n:Body) }} AS bodies,
+  COUNT {{ MATCH (n:Citation) }} AS citations,
+  COUNT {{ MATCH (n:InstrumentVersion) }} AS instruments,
+  COUNT {{ MATCH (s) WHERE {SUBDIVISION} }} AS subdivisions"""
+
+
+def _safe_type(t: str) -> str:
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", t):
+        raise StoreError(f"unsafe relationship type {t!r} in the _Predicate registry")
+    return t
+
+
+def _chunks(rows: list, size: int = BATCH) -> Iterator[list]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+def fulltext_query(text: str) -> str | None:
+    """A Lucene phrase query whose hits include every name containing ``text``, or None when
+    the index cannot promise that (fewer than two CJK characters, or other characters)."""
+    if not _CJK.fullmatch(text):
+        return None
+    return '"' + _LUCENE_SPECIAL.sub(r"\\\1", text) + '"'
+
+
+class Neo4jStore:
+    kind = "neo4j"
+
+    def __init__(self, uri: str, auth=None, database: str = "neo4j", timeout: float = 30.0):
+        self.uri, self.database, self.timeout = uri, database, timeout
+        self._driver = GraphDatabase.driver(
+            uri,
+            auth=auth,
+            connection_timeout=timeout,
+            max_transaction_retry_time=timeout,
+            notifications_min_severity="OFF",
+        )
+        self._types: dict[str, str] = {}  # predicate IRI -> relationship type
+        self._schema_ready = False
+
+    @classmethod
+    def from_settings(cls, settings) -> Neo4jStore:
+        pw = settings.neo4j_password
+        auth = (settings.neo4j_user, pw.get_secret_value()) if pw else None
+        return cls(settings.neo4j_uri, auth, settings.neo4j_database, settings.neo4j_timeout)
+
+    # ---------------------------------------------------------------- plumbing
+    @contextmanager
+    def _errors(self, action: str):
+        where = f"Neo4j at {self.uri} (database {self.database})"
+        try:
+            yield
+        except IncompleteCommit as e:
+            raise StoreUnavailable(
+                f"{where}: connection lost while committing ({action}); the outcome is "
+                f"unknown, run it again: {e}"
+            ) from e
+        except TransientError as e:
+            if "MemoryPoolOutOfMemoryError" in (e.code or ""):
+                raise StoreError(
+                    f"{where}: {action} needs more memory than one transaction may use "
+                    f"(dbms.memory.transaction.total.max, heap): {e.message}"
+                ) from e
+            raise StoreUnavailable(f"{where} is unavailable while {action}: {e}") from e
+        except (ServiceUnavailable, SessionExpired, DatabaseUnavailable) as e:
+            raise StoreUnavailable(f"{where} is unavailable while {action}: {e}") from e
+        except Neo4jError as e:
+            raise StoreError(f"{where} failed while {action}: {e.code}: {e.message}") from e
+        except DriverError as e:
+            raise StoreError(f"{where} failed while {action}: {e}") from e
+
+    @contextmanager
+    def _tx(self, action: str, *, write: bool = False):
+        with self._errors(action):
+            if not self._schema_ready:
+                self._ensure_schema()
+            with self._driver.session(database=self.database) as session:
+                with session.begin_transaction(timeout=None if write else self.timeout) as tx:
+                    yield tx
+                    tx.commit()
+
+    def _ensure_schema(self) -> None:
+        with self._driver.session(database=self.database) as session:
+            for statement in SCHEMA:
+                session.run(statement).consume()
+            session.run("CALL db.awaitIndexes($s)", s=int(self.timeout)).consume()
+        self._schema_ready = True
+
+    def _rows(self, query: str, action: str, **params) -> list[dict]:
+        with self._tx(action) as tx:
+            return [r.data() for r in tx.run(query, params)]
+
+    # ---------------------------------------------------------------- writes
+    def load_graph(self, name: str, graph: Graph) -> None:
+        batch = GraphBatch(name)
+        for s, p, o in graph:
+            if not isinstance(s, URIRef):
+                raise StoreError(f"graph {name}: subject {s!r} is not an IRI (no blank nodes)")
+            try:
+                batch.add(str(s), str(p), from_rdflib(o))
+            except ValueError as e:
+                raise StoreError(f"graph {name}: {e}") from e
+        self._load(batch, replace=is_document_graph(name))
+
+    def load_file(self, path: Path) -> int:
+        count, done = 0, set()
+        batch: GraphBatch | None = None
+
+        def flush() -> None:
+            if batch is not None and batch.size:
+                document = is_document_graph(batch.name)
+                self._load(batch, replace=document and batch.name not in done)
+                if document:
+                    done.add(batch.name)
+
+        try:
+            for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+                if not isinstance(q.graph_name, ox.NamedNode):
+                    raise StoreError(f"{path}: quad {count + 1} is not in a named graph")
+                name = q.graph_name.value
+                # a document is written whole; a shared graph may go in several parts
+                full = batch is not None and batch.size >= SHARED_FLUSH
+                if batch is None or batch.name != name or full and not is_document_graph(name):
+                    flush()
+                    batch = GraphBatch(name)
+                if not isinstance(q.subject, ox.NamedNode):
+                    raise StoreError(f"{path}: quad {count + 1} has a blank-node subject")
+                batch.add(q.subject.value, q.predicate.value, from_oxigraph(q.object))
+                count += 1
+        except (SyntaxError, OSError, ValueError) as e:
+            raise StoreError(f"cannot read {path}: {e}") from e
+        flush()
+        return count
+
+    def _load(self, batch: GraphBatch, *, replace: bool) -> None:
+        g = batch.name
+        with self._tx(f"loading graph {g}", write=True) as tx:
+            types = self._register(tx, batch.links)
+            recompute, candidates = set(), set()
+            if replace:
+                recompute, candidates = self._unlink(tx, g)
+            tx.run(
+                "MERGE (x:_Graph {iri: $g}) SET x.document = $d", g=g, d=is_document_graph(g)
+            ).consume()
+            old = {}
+            if not replace:  # a shared graph is merged with what it already said
+                for chunk in _chunks(sorted(batch.subjects)):
+                    for r in tx.run(Q_OLD_FACTS, g=g, iris=chunk):
+                        old[r["iri"]] = decode_facts(r["facts"])
+            rows = []
+            for s in sorted(batch.subjects):
+                facts = batch.facts(s)
+                if s in old:
+                    facts = merge_facts(facts, old[s])
+                props, labels = view([facts], s)
+                rows.append(
+                    {"iri": s, "facts": encode_facts(facts), "props": props, "labels": labels}
+                )
+            multi = set()
+            q_nodes = Q_NODES % ("CREATE" if replace else "MERGE")
+            for chunk in _chunks(rows):
+                multi.update(r["iri"] for r in tx.run(q_nodes, g=g, rows=chunk))
+            objects = sorted(
+                {o for pairs in batch.links.values() for _, o in pairs} - batch.subjects
+            )
+            for chunk in _chunks(objects):
+                tx.run(Q_OBJECTS, iris=chunk).consume()
+            for p, pairs in sorted(batch.links.items()):
+                # a subject no other graph (nor an earlier part of this one) describes has
+                # no relationships yet: CREATE is safe and faster than MERGE
+                fresh = sorted(x for x in pairs if x[0] not in multi and x[0] not in old)
+                other = sorted(x for x in pairs if x[0] in multi or x[0] in old)
+                for query, part in ((Q_LINKS_NEW, fresh), (Q_LINKS_MERGE, other)):
+                    for chunk in _chunks(part):  # a type cannot be a parameter in a fast plan
+                        tx.run(query % _safe_type(types[p]), g=g, rows=chunk).consume()
+            self._finish(tx, recompute | multi, candidates - batch.subjects)
+
+    def _register(self, tx, links: dict) -> dict[str, str]:
+        if any(p not in self._types for p in links):
+            for r in tx.run("MATCH (x:_Predicate) RETURN x.iri AS iri, x.type AS type"):
+                self._types[r["iri"]] = r["type"]
+        taken = {t: p for p, t in self._types.items()}
+        rows = []
+        for p in sorted(links):
+            t = self._types.get(p) or rel_type(p, taken)
+            taken[t] = p
+            rows.append({"iri": p, "type": t})
+        for r in tx.run(Q_PREDICATES, rows=rows):
+            self._types[r["iri"]] = r["type"]
+        return self._types
+
+    def _unlink(self, tx, g: str) -> tuple[set[str], set[str]]:
+        """Take back everything graph ``g`` stated; returns the nodes whose view must be
+        rebuilt (still described by other graphs) and the nodes that may now be orphans."""
+        objects = tx.run(Q_UNLINK, g=g).single()["objects"]
+        recompute, candidates = set(), set(objects)
+        for r in tx.run(Q_UNDESCRIBE, g=g, labels=ALL_LABELS):
+            (recompute if r["k"] else candidates).add(r["iri"])
+        return recompute, candidates
+
+    def _finish(self, tx, recompute: set[str], candidates: set[str]) -> None:
+        for chunk in _chunks(sorted(candidates)):
+            tx.run(Q_ORPHANS, iris=chunk).consume()
+        for chunk in _chunks(sorted(recompute)):
+            rows = []
+            for r in tx.run(Q_ALL_FACTS, iris=chunk):
+                props, labels = view([decode_facts(f) for f in r["facts"]], r["iri"])
+                rows.append({"iri": r["iri"], "props": props, "labels": labels})
+            tx.run(Q_SET_VIEW, rows=rows, labels=ALL_LABELS).consume()
+
+    def remove_document(self, document: str) -> bool:
+        with self._tx(f"removing {document}", write=True) as tx:
+            if tx.run("MATCH (x:_Graph {iri: $g}) RETURN x", g=document).single() is None:
+                return False
+            recompute, candidates = self._unlink(tx, document)
+            self._finish(tx, recompute, candidates)
+            tx.run("MATCH (x:_Graph {iri: $g}) DETACH DELETE x", g=document).consume()
+        return True
+
+    def clear(self) -> None:
+        """Delete every node and relationship (the schema stays)."""
+        with self._errors("clearing the database"):
+            with self._driver.session(database=self.database) as session:
+                session.run(
+                    "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+                ).consume()
+        self._types.clear()
+
+    def export_graphs(self) -> list[tuple[str, Graph]]:
+        """The named graphs as RDF again, rebuilt from the ``_DESCRIBES`` facts and the
+        relationships' ``graphs`` lists."""
+        out: dict[str, Graph] = {}
+        with self._tx("exporting") as tx:
+            for r in tx.run("MATCH (g:_Graph) RETURN g.iri AS g"):
+                out[r["g"]] = Graph()
+            q = "MATCH (g:_Graph)-[m:_DESCRIBES]->(s) RETURN g.iri AS g, s.iri AS s, m.facts AS f"
+            for r in tx.run(q):
+                g, s, facts = out[r["g"]], URIRef(r["s"]), decode_facts(r["f"])
+                for t in facts["t"]:
+                    g.add((s, URIRef(RDF_TYPE), URIRef(t)))
+                for p, lex, code in facts["l"]:
+                    g.add((s, URIRef(p), to_rdflib_literal(lex, code)))
+            preds = {
+                r["t"]: URIRef(r["iri"])
+                for r in tx.run("MATCH (x:_Predicate) RETURN x.type AS t, x.iri AS iri")
+            }
+            q = """MATCH (s:Resource)-[r]->(o:Resource)
+            RETURN s.iri AS s, type(r) AS t, o.iri AS o, r.graphs AS gs"""
+            for r in tx.run(q):
+                triple = (URIRef(r["s"]), preds[r["t"]], URIRef(r["o"]))
+                for name in r["gs"]:
+                    out.setdefault(name, Graph()).add(triple)
+        return sorted(out.items(), key=lambda x: x[0])
+
+    # ---------------------------------------------------------------- reads
+    def _summaries(self, iris: Sequence[str]) -> list[PowerSummary]:
+        rows = self._rows(Q_SUMMARY, "reading powers", iris=list(iris))
+        by_iri = {r["iri"]: views.summary(r) for r in rows}
+        return [by_iri[i] for i in iris if i in by_iri]
+
+    def find_powers(self, flt: PowerFilter, *, offset: int = 0, limit: int = 20) -> Page:
+        conds, params = [], {"offset": max(offset, 0), "limit": max(limit, 0)}
+        source = "MATCH (p:Power)"
+        anchors = [("document", "LISTED_IN"), ("body", "EXERCISED_BY")]
+        anchor = next(((f, t) for f, t in anchors if getattr(flt, f)), None)
+        ft = fulltext_query(flt.text) if flt.text else None
+        if anchor:
+            source = f"MATCH (:Resource {{iri: ${anchor[0]}}})<-[:{anchor[1]}]-(p:Power)"
+        elif ft:
+            source = f"CALL db.index.fulltext.queryNodes('{FULLTEXT}', $ft) YIELD node AS p"
+            conds.append("p:Power")
+            params["ft"] = ft
+        for f, cond in FILTERS.items():
+            if getattr(flt, f) is not None:
+                params[f] = getattr(flt, f)
+                conds.append(cond)
+        where = f"WHERE {' AND '.join(conds)}" if conds else ""
+        q = f"""{source} WITH DISTINCT p {where} WITH p ORDER BY p.iri WITH collect(p.iri) AS found
+        RETURN size(found) AS total, found[$offset..$offset + $limit] AS page"""
+        r = self._rows(q, "finding powers", **params)[0]
+        return Page(tuple(self._summaries(r["page"])), r["total"], offset, limit)
+
+    def search_powers(
+        self, terms: Sequence[str], *, limit: int = 200
+    ) -> list[tuple[PowerSummary, int]]:
+        terms = list(terms)
+        if not terms or limit <= 0:
+            return []
+        fts = [fulltext_query(t) for t in terms]
+        if all(fts):
+            source = f"""UNWIND $fts AS q CALL db.index.fulltext.queryNodes('{FULLTEXT}', q)
+            YIELD node AS p WITH DISTINCT p WHERE p:Power"""
+        else:
+            source = "MATCH (p:Power)"
+        q = f"""{source} WITH p, {NAMES} AS names
+        WITH p, size([t IN $terms WHERE any(x IN names WHERE x CONTAINS t)]) AS n WHERE n > 0
+        RETURN p.iri AS iri, n ORDER BY n DESC, p.iri LIMIT $limit"""
+        rows = self._rows(q, "searching powers", fts=fts, terms=terms, limit=limit)
+        found = {s.iri: s for s in self._summaries([r["iri"] for r in rows])}
+        return [(found[r["iri"]], r["n"]) for r in rows if r["iri"] in found]
+
+    def get_power(self, iri: str) -> PowerDetail | None:
+        rows = self._rows(Q_POWER, "reading a power", iri=iri)
+        summaries = self._summaries([iri])
+        if not rows or not summaries:
+            return None
+        return views.power_detail(summaries[0], rows[0])
+
+    def list_bodies(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
+        return self._refs("Body", "label", offset, limit)
+
+    def list_instruments(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
+        return self._refs("InstrumentVersion", "title", offset, limit)
+
+    def _refs(self, label: str, prop: str, offset: int, limit: int) -> tuple[list[Ref], int]:
+        q = f"""MATCH (n:{label}) WITH n ORDER BY n.iri WITH collect(n) AS found
+        RETURN size(found) AS total, [x IN found[$offset..$offset + $limit] |
+        {{iri: x.iri, label: x.{prop}}}] AS page"""
+        r = self._rows(q, f"listing {label}", offset=max(offset, 0), limit=max(limit, 0))[0]
+        return [views.ref(x) for x in r["page"]], r["total"]
+
+    def get_body(self, iri: str) -> BodyView | None:
+        rows = self._rows(Q_BODY, "reading a body", iri=iri)
+        return views.body_view(rows[0]) if rows else None
+
+    def get_instrument(self, iri: str) -> InstrumentView | None:
+        rows = self._rows(Q_INSTRUMENT, "reading an instrument", iri=iri)
+        return views.instrument_view(rows[0]) if rows else None
+
+    def get_subdivision(self, iri: str) -> SubdivisionView | None:
+        rows = self._rows(Q_SUBDIVISION, "reading a subdivision", iri=iri)
+        if not rows:
+            return None
+        citing = sorted(set(rows[0]["citing"]))
+        return views.subdivision_view(rows[0], tuple(self._summaries(citing)))
+
+    def counts(self) -> Counts:
+        r = self._rows(Q_COUNTS, "counting")[0]
+        return Counts(**r)
+
+    def ping(self) -> None:
+        with self._errors("connecting"):
+            self._driver.verify_connectivity()
+            with self._driver.session(database=self.database) as session:
+                session.run("RETURN 1").consume()
+
+    def close(self) -> None:
+        self._driver.close()

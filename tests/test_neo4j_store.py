@@ -1,0 +1,189 @@
+"""Neo4j store: faults (server down, server killed mid-load) and the RDF mapping helpers.
+
+The fault test starts its own server with ``scripts/neo4j-server`` on a free port and a
+temporary data folder, so it never touches a server other tests use.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from graph_api.models import PowerFilter
+from graph_api.neo4j_mapping import decode_facts, encode_facts, rel_type
+from graph_api.neo4j_store import Neo4jStore, fulltext_query
+from graph_api.store import StoreError, StoreUnavailable
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "neo4j-server"
+PRL = "https://w3id.org/prl/ontology#"
+DOC = "https://w3id.org/prl/id/list/fault-test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server(action: str, data: Path, port: int | None = None) -> subprocess.CompletedProcess:
+    args = [str(SCRIPT), action, "--data", str(data)]
+    if port:
+        args += ["--port", str(port)]
+    return subprocess.run(args, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A dedicated Neo4j server: (uri, data folder, port); skips when none can start."""
+    if not shutil.which("java") or not shutil.which("javac"):
+        pytest.skip("neo4j: no Java 17+ JDK on PATH (scripts/neo4j-server needs java and javac)")
+    data, port = tmp_path / "neo4j", free_port()
+    started = server("start", data, port)
+    if started.returncode != 0:
+        pytest.skip(f"neo4j: scripts/neo4j-server could not start: {started.stderr[-500:]}")
+    yield f"bolt://127.0.0.1:{port}", data, port
+    server("stop", data)
+
+
+def write_document(path: Path, powers: int) -> int:
+    """A list document of ``powers`` synthetic powers as N-Quads; returns the quad count."""
+    g, n = f"<{DOC}>", 0
+    with open(path, "w", encoding="utf-8") as f:
+
+        def q(s: str, p: str, o: str) -> None:
+            nonlocal n
+            f.write(f"{s} <{p}> {o} {g} .\n")
+            n += 1
+
+        q(f"<{DOC}>", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", f"<{PRL}ListDocument>")
+        for i in range(powers):
+            p = f"<https://w3id.org/prl/id/power/fault/{i:07d}>"
+            q(p, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", f"<{PRL}Power>")
+            q(p, "http://www.w3.org/2000/01/rdf-schema#label", f'"第{i}项行政许可"@zh')
+            q(p, PRL + "listedIn", f"<{DOC}>")
+            for k in range(3):
+                c = f"<https://w3id.org/prl/id/power/fault/{i:07d}/basis/{k}>"
+                q(p, PRL + "hasCitation", c)
+                q(c, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", f"<{PRL}Citation>")
+                q(c, PRL + "citationText", f'"《某某条例》第{k + 1}条"@zh')
+                q(c, PRL + "reference", f'"art_{k + 1}"')
+    return n
+
+
+def test_server_down_is_unavailable():
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    store = Neo4jStore(uri, timeout=3)
+    try:
+        with pytest.raises(StoreUnavailable, match=uri):
+            store.ping()
+        with pytest.raises(StoreUnavailable, match=uri):
+            store.counts()
+    finally:
+        store.close()
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_kill_mid_load_leaves_no_partial_document(own_server, tmp_path):
+    uri, data, port = own_server
+    small, big = tmp_path / "small.nq", tmp_path / "big.nq"
+    write_document(small, 10)
+    n_big = write_document(big, 15_000)
+
+    store = Neo4jStore(uri, timeout=10)
+    store.load_file(small)
+    assert store.counts().powers == 10
+
+    writing = threading.Event()
+    original = store._register
+
+    def register(tx, links):  # the document's write transaction has begun
+        writing.set()
+        return original(tx, links)
+
+    store._register = register
+    failure: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            store.load_file(big)
+        except BaseException as e:  # noqa: BLE001 - handed to the test thread
+            failure.append(e)
+
+    t = threading.Thread(target=load)
+    t.start()
+    assert writing.wait(120), "the load never began writing"
+    time.sleep(1.0)
+    assert t.is_alive(), "the load finished before the server could be killed; make it bigger"
+    os.kill(int((data / "neo4j.pid").read_text().strip()), signal.SIGKILL)
+    t.join(120)
+    assert not t.is_alive()
+    assert failure and isinstance(failure[0], StoreError), failure
+    assert uri in str(failure[0]) and "loading graph" in str(failure[0])
+    store.close()
+
+    assert server("start", data, port).returncode == 0
+    store = Neo4jStore(uri, timeout=30)
+    try:
+        # the old version of the document is intact, nothing of the new one is visible
+        assert store.counts().powers == 10
+        assert store.find_powers(PowerFilter(document=DOC), limit=100).total == 10
+        assert store.get_power("https://w3id.org/prl/id/power/fault/0000020") is None
+        # and the same load now succeeds
+        assert store.load_file(big) == n_big
+        c = store.counts()
+        assert (c.powers, c.citations, c.documents) == (15_000, 45_000, 1)
+    finally:
+        store.clear()
+        store.close()
+
+
+# ------------------------------------------------------------------ mapping helpers
+def test_fulltext_query_only_for_cjk_runs():
+    assert fulltext_query("许可") == '"许可"'
+    assert fulltext_query("对") is None  # one character: no bigram to look up
+    assert fulltext_query("许可 OR *") is None  # anything else is scanned with CONTAINS
+    assert fulltext_query('许"可') is None
+
+
+def test_rel_type_names_and_collisions():
+    assert rel_type(PRL + "exercisedBy", {}) == "EXERCISED_BY"
+    assert rel_type("http://data.europa.eu/eli/ontology#is_part_of", {}) == "IS_PART_OF"
+    taken = {"IS_PART_OF": "http://data.europa.eu/eli/ontology#is_part_of"}
+    other = rel_type("http://purl.org/dc/terms/isPartOf", taken)
+    assert other.startswith("IS_PART_OF_") and other != "IS_PART_OF"
+
+
+def test_facts_round_trip_keeps_datatypes_and_languages():
+    facts = {
+        "t": [PRL + "Power", "http://example.org/Other"],
+        "l": sorted(
+            [
+                ("http://www.w3.org/2000/01/rdf-schema#label", "名称", "@zh"),
+                ("http://www.w3.org/2000/01/rdf-schema#label", "name", "@en"),
+                (PRL + "rowNumber", "7", "http://www.w3.org/2001/XMLSchema#integer"),
+                (PRL + "fileName", "a.xlsx", ""),
+                ("urn:x:p", "x", "http://www.w3.org/2001/XMLSchema#string"),
+            ]
+        ),
+    }
+    assert decode_facts(encode_facts(facts)) == facts
+
+
+def test_bad_file_is_a_store_error(tmp_path):
+    bad = tmp_path / "bad.nq"
+    bad.write_text("<a> <b> .\n", encoding="utf-8")
+    store = Neo4jStore(f"bolt://127.0.0.1:{free_port()}", timeout=3)
+    try:
+        with pytest.raises(StoreError, match="bad.nq"):
+            store.load_file(bad)
+    finally:
+        store.close()
