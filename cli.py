@@ -1,4 +1,4 @@
-"""The ``prl`` command line: ingest, validate and demo.
+"""The ``prl`` command line: ingest, validate, load, serve, ask and demo.
 
 Each command reads its flags, calls one library function and turns library errors into
 ``click.ClickException`` (exit 1) or the documented exit codes.
@@ -160,6 +160,187 @@ def validate_cmd(file: Path, warnings: bool, limit: int, as_json: bool) -> None:
     sys.exit(0 if report.conforms else 1)
 
 
+def store_options(f):
+    """Options that pick and reach a store; they override the PRL_* environment."""
+    for opt in reversed(
+        [
+            click.option(
+                "--store",
+                "store_kind",
+                type=click.Choice(["oxigraph", "neo4j"]),
+                default=None,
+                help="Store to use (default: PRL_STORE or oxigraph).",
+            ),
+            click.option(
+                "--data-dir",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                help="Folder of the embedded store (default: PRL_DATA_DIR or the user data folder).",
+            ),
+            click.option(
+                "--neo4j-uri",
+                default=None,
+                help="Neo4j URI, e.g. bolt://127.0.0.1:7687 or neo4j://host:7687.",
+            ),
+            click.option("--neo4j-user", default=None, help="Neo4j user (PRL_NEO4J_USER)."),
+            click.option(
+                "--neo4j-password", default=None, help="Neo4j password (PRL_NEO4J_PASSWORD)."
+            ),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def make_settings(
+    store_kind=None, data_dir=None, neo4j_uri=None, neo4j_user=None, neo4j_password=None, **extra
+):
+    from graph_api.settings import Settings
+
+    overrides = {
+        k: v
+        for k, v in {
+            "store": store_kind,
+            "data_dir": data_dir,
+            "neo4j_uri": neo4j_uri,
+            "neo4j_user": neo4j_user,
+            "neo4j_password": neo4j_password,
+            **extra,
+        }.items()
+        if v is not None
+    }
+    return Settings(**overrides)
+
+
+def open_store_or_fail(settings):
+    from graph_api.settings import open_store
+    from graph_api.store import StoreError
+
+    try:
+        store = open_store(settings)
+        store.ping()
+        return store
+    except StoreError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def load_result(store, result) -> None:
+    """Load every graph of an ingest result into the store, with a progress bar."""
+    from tqdm import tqdm
+
+    for name, g in tqdm(
+        result.graphs, desc=f"load into {store.kind}", unit="graph", file=sys.stderr, leave=False
+    ):
+        store.load_graph(str(name), g)
+
+
+@main.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--statutes",
+    "-s",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of statutes (default: the bundled sample statutes).",
+)
+@click.option("--no-validate", is_flag=True, help="Skip SHACL validation (not recommended).")
+@store_options
+def load_cmd(paths, statutes, no_validate, **store_opts) -> None:
+    """Ingest PATHS, validate the graph and load it into the store.
+
+    A .nq file among PATHS is loaded as it is (the output of prl ingest). Each list document
+    replaces its earlier version in the store; the rest of the store is untouched. The graph
+    is not loaded when it has SHACL violations (exit 1)."""
+    from ingest.validate import validate_graph
+
+    settings = make_settings(**store_opts)
+    store = open_store_or_fail(settings)
+    nq = [p for p in paths if p.suffix == ".nq"]
+    for p in nq:
+        n = store.load_file(p)
+        click.echo(f"loaded {n} quads from {p} into {store.kind}")
+    rest = [p for p in paths if p.suffix != ".nq"]
+    if not rest:
+        return
+    lists, roots = split_inputs(rest)
+    roots += list(statutes) or _bundled_sample()[1]
+    result = ingest(lists, roots)
+    if not no_validate:
+        from rdflib import Graph
+
+        union = Graph()
+        for _, g in result.graphs:
+            union += g
+        report = validate_graph(union)
+        if not report.conforms:
+            for r in report.violations[:20]:
+                click.echo(f"Violation: {r.where()}: {r.message} [{r.focus}]", err=True)
+            raise click.ClickException(f"{len(report.violations)} SHACL violations: nothing loaded")
+    load_result(store, result)
+    c = store.counts()
+    click.echo(
+        f"loaded {sum(d.powers for d in result.documents)} powers from {len(result.documents)} files "
+        f"({len(result.quarantine)} quarantined); store now holds {c.powers} powers, "
+        f"{c.bodies} bodies, {c.instruments} statute versions"
+    )
+
+
+@main.command("serve")
+@store_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+def serve_cmd(host, port, **store_opts) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs) over the store."""
+    import uvicorn
+
+    from graph_api.app import create_app
+
+    settings = make_settings(**store_opts)
+    app = create_app(settings, open_store_or_fail(settings))
+    click.echo(f"prl API on http://{host}:{port}/ (docs: http://{host}:{port}/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("--limit", default=3, show_default=True, help="How many answers to print.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
+@store_options
+def ask_cmd(question, limit, as_json, **store_opts) -> None:
+    """Who is responsible for QUESTION, and under which law (e.g. prl ask "餐饮许可")."""
+    from graph_api.service import responsibility
+
+    store = open_store_or_fail(make_settings(**store_opts))
+    result = responsibility(store, question, limit=limit)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    if not result["answers"]:
+        click.echo(f"No power matches {question!r}.")
+        if result.get("suggestions"):
+            click.echo("Did you mean: " + "；".join(s["name"] for s in result["suggestions"]))
+        sys.exit(1)
+    for i, a in enumerate(result["answers"], 1):
+        p = a["power"]
+        click.echo(f"{i}. {p['name']} [{p['type']['label']}]")
+        click.echo(
+            "   负责: "
+            + "、".join(b["label"] for b in a["bodies"])
+            + (f"（承办: {'、'.join(u['label'] for u in a['units'])}）" if a["units"] else "")
+        )
+        for c in [c for c in a["citations"] if c["role"] == "basis"][:4]:
+            title = (
+                c["instrument"]["title"]
+                if c["instrument"]
+                else (c["cited_title"] or c["text"][:30])
+            )
+            arts = "、".join(s["label"] for s in c["subdivisions"][:4])
+            click.echo(f"   依据: 《{title}》{arts}")
+        src = a["provenance"][0] if a["provenance"] else None
+        if src:
+            click.echo(f"   来源: {src['file']} {src['sheet'] or ''} 第{src['row']}行")
+
+
 @main.command("demo")
 @click.option(
     "--data-dir",
@@ -167,15 +348,17 @@ def validate_cmd(file: Path, warnings: bool, limit: int, as_json: bool) -> None:
     default=None,
     help="Where to write the graph and the embedded store (default: the user data folder).",
 )
-def demo_cmd(data_dir: Path | None) -> None:
-    """Ingest the bundled sample (real Karamay lists and the statutes they cite), validate it
-    and load it into the embedded store."""
+@click.option("--port", default=8000, show_default=True, help="Port of the API on 127.0.0.1.")
+@click.option("--no-serve", is_flag=True, help="Stop after loading (do not start the API).")
+def demo_cmd(data_dir: Path | None, port: int, no_serve: bool) -> None:
+    """Ingest the bundled sample (real Karamay lists, Liaoning items and the statutes they cite),
+    validate it, load it into the embedded store and serve the API on localhost."""
     from ingest.validate import validate_file
 
-    data_dir = data_dir or Path(click.get_app_dir("prl"))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    base = data_dir or Path(click.get_app_dir("prl"))
+    base.mkdir(parents=True, exist_ok=True)
     lists, statutes = _bundled_sample()
-    out = data_dir / "sample.nq"
+    out = base / "sample.nq"
     result, json_path, _ = _run_ingest(lists, statutes, out, False, quiet=True)
     powers = sum(d.powers for d in result.documents)
     click.echo(
@@ -190,6 +373,29 @@ def demo_cmd(data_dir: Path | None) -> None:
     )
     if not report.conforms:
         raise click.ClickException("the sample graph does not conform to the shapes")
+    settings = make_settings(store_kind="oxigraph", data_dir=base / "store")
+    store = open_store_or_fail(settings)
+    store.clear()
+    load_result(store, result)
+    c = store.counts()
+    click.echo(
+        f"embedded store {settings.data_dir}: {c.powers} powers, {c.bodies} bodies, "
+        f"{c.instruments} statute versions"
+    )
+    if no_serve:
+        store.close()
+        return
+    import uvicorn
+
+    from graph_api.app import create_app
+
+    url = f"http://127.0.0.1:{port}"
+    click.echo(f"\nServing the API on {url}/ (docs: {url}/docs). Try:")
+    click.echo(f"  curl '{url}/v1/responsibility?q=拒绝配合统计调查谁处罚'")
+    click.echo(f"  curl '{url}/v1/powers?q=许可&page_size=5'")
+    click.echo(f"  curl -H 'Accept: text/turtle' '{url}/v1/bodies/克拉玛依市统计局'")
+    click.echo("Press Ctrl+C to stop.")
+    uvicorn.run(create_app(settings, store), host="127.0.0.1", port=port, log_level="warning")
 
 
 if __name__ == "__main__":

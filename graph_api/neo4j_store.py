@@ -401,6 +401,27 @@ class Neo4jStore:
                     out.setdefault(name, Graph()).add(triple)
         return sorted(out.items(), key=lambda x: x[0])
 
+    def describe(self, iri: str) -> Graph:
+        """The triples whose subject is ``iri``, from every graph (empty when unknown)."""
+        g = Graph()
+        with self._tx("describing a resource") as tx:
+            q = "MATCH (:_Graph)-[m:_DESCRIBES]->(s:Resource {iri: $iri}) RETURN m.facts AS f"
+            for r in tx.run(q, iri=iri):
+                facts = decode_facts(r["f"])
+                for t in facts["t"]:
+                    g.add((URIRef(iri), URIRef(RDF_TYPE), URIRef(t)))
+                for p, lex, code in facts["l"]:
+                    g.add((URIRef(iri), URIRef(p), to_rdflib_literal(lex, code)))
+            preds = {
+                r["t"]: URIRef(r["iri"])
+                for r in tx.run("MATCH (x:_Predicate) RETURN x.type AS t, x.iri AS iri")
+            }
+            q = "MATCH (s:Resource {iri: $iri})-[r]->(o:Resource) RETURN type(r) AS t, o.iri AS o"
+            for r in tx.run(q, iri=iri):
+                if r["t"] in preds:
+                    g.add((URIRef(iri), preds[r["t"]], URIRef(r["o"])))
+        return g
+
     # ---------------------------------------------------------------- reads
     def _summaries(self, iris: Sequence[str]) -> list[PowerSummary]:
         rows = self._rows(Q_SUMMARY, "reading powers", iris=list(iris))

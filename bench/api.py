@@ -1,0 +1,198 @@
+"""Drive the API with wrk at concurrency 50 against each store and print requests/s, p50, p99.
+
+Usage:
+    python3 bench/api.py [--powers 100000] [--duration 30] [--neo4j-uri bolt://127.0.0.1:17687]
+
+Generates the synthetic graph of ``bench/load.py`` (or reuses ``--nq FILE``), loads it into
+the embedded store (and into Neo4j when a URI is given), serves the API with ``prl serve``
+on 127.0.0.1 in a subprocess, and runs wrk (Debian package ``wrk``) twice per store: random
+power lookups ``/v1/powers/{id}`` and random questions ``/v1/responsibility?q=…``. Only
+loopback addresses are used; every run is bounded by ``--duration``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import generate  # noqa: E402
+
+LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+math.randomseed(%d)
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, timeout: float = 300) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise SystemExit(f"API at {url} did not become ready")
+
+
+def sample_paths(nq: Path, n: int = 2000, seed: int = 11) -> tuple[list[str], list[str]]:
+    """Power ids and questions (name fragments) picked from the N-Quads."""
+    rng = random.Random(seed)
+    names: dict[str, str] = {}
+    pat = re.compile(
+        r'^<https://w3id\.org/prl/id/power/([^>]+)> <http://www\.w3\.org/2000/01/rdf-schema#label> "([^"]*)"@zh'
+    )
+    with open(nq, encoding="utf-8") as f:
+        for line in f:
+            m = pat.match(line)
+            if m:
+                names[m.group(1)] = m.group(2)
+    ids = rng.sample(sorted(names), min(n, len(names)))
+    powers = [f"/v1/powers/{quote(i, safe='/')}" for i in ids]
+    questions = []
+    for i in ids:
+        name = names[i]
+        k = rng.choice([2, 4, 6, len(name)])
+        start = rng.randrange(0, max(1, len(name) - k + 1))
+        frag = name[start : start + k]
+        q = rng.choice([frag, f"{frag}谁负责", f"{frag}依据什么法律"])
+        questions.append("/v1/responsibility?q=" + quote(q) + "&limit=5")
+    return powers, questions
+
+
+def run_wrk(base: str, paths: list[str], duration: int, conns: int) -> dict[str, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        plist = Path(tmp) / "paths.txt"
+        plist.write_text("\n".join(paths) + "\n", encoding="utf-8")
+        script = Path(tmp) / "paths.lua"
+        script.write_text(LUA % (plist, 42), encoding="utf-8")
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{conns}",
+                f"-d{duration}s",
+                "--timeout",
+                "10s",
+                "--latency",
+                "-s",
+                str(script),
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50 = re.search(r"50%\s+([\d.]+\w+)", out)
+    p99 = re.search(r"99%\s+([\d.]+\w+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors:(.*)", out)
+    total = re.search(r"(\d+) requests in", out)
+    return {
+        "rps": rps.group(1) if rps else "?",
+        "p50": p50.group(1) if p50 else "?",
+        "p99": p99.group(1) if p99 else "?",
+        "requests": total.group(1) if total else "?",
+        "errors": (non2xx.group(1) if non2xx else "0")
+        + (f" (socket:{sock.group(1).strip()})" if sock else ""),
+    }
+
+
+def bench_store(
+    label: str,
+    serve_args: list[str],
+    powers: list[str],
+    questions: list[str],
+    duration: int,
+    conns: int,
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--port", str(port), *serve_args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_ready(base)
+        # warm-up (jieba dictionary, caches of the first pages)
+        run_wrk(base, questions[:50] + powers[:50], 3, 4)
+        for name, paths in (("GET /v1/powers/{id}", powers), ("GET /v1/responsibility", questions)):
+            r = run_wrk(base, paths, duration, conns)
+            print(
+                f"{label:9} {name:24} c={conns} {duration}s: {r['rps']:>8} req/s  p50 {r['p50']:>8}  "
+                f"p99 {r['p99']:>8}  requests {r['requests']}  errors {r['errors']}",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--powers", type=int, default=100_000)
+    ap.add_argument(
+        "--nq", type=Path, default=None, help="reuse an N-Quads file from bench/load.py"
+    )
+    ap.add_argument("--duration", type=int, default=30)
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--neo4j-uri", default=None)
+    ap.add_argument("--skip-load", action="store_true", help="the stores already hold the graph")
+    ap.add_argument("--work", type=Path, default=None, help="folder for the graph and the store")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    work = args.work or Path(tempfile.mkdtemp(prefix="prl-bench-api-"))
+    work.mkdir(parents=True, exist_ok=True)
+    nq = args.nq or work / "synthetic.nq"
+    if not nq.exists():
+        t = time.perf_counter()
+        stats = generate(nq, args.powers)
+        print(f"generated {stats} in {time.perf_counter() - t:.1f} s", flush=True)
+    powers, questions = sample_paths(nq)
+    stores = [("oxigraph", ["--store", "oxigraph", "--data-dir", str(work / "oxigraph")])]
+    if args.neo4j_uri:
+        stores.append(("neo4j", ["--store", "neo4j", "--neo4j-uri", args.neo4j_uri]))
+    for label, serve_args in stores:
+        if not args.skip_load:
+            t = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "cli", "load", str(nq), *serve_args],
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            print(f"{label}: loaded {nq.name} in {time.perf_counter() - t:.1f} s", flush=True)
+        bench_store(label, serve_args, powers, questions, args.duration, args.connections)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Content negotiation: JSON by default, JSON-LD or Turtle by ``Accept`` for resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+
+from graph_api.store import Store
+
+TURTLE = "text/turtle"
+JSONLD = "application/ld+json"
+CONTEXT = {
+    "prl": "https://w3id.org/prl/ontology#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+}
+
+
+def wanted(request: Request) -> str:
+    accept = request.headers.get("accept", "")
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in (TURTLE, "application/x-turtle"):
+            return TURTLE
+        if media == JSONLD:
+            return JSONLD
+        if media in ("application/json", "*/*", "application/*", ""):
+            return "json"
+    return "json"
+
+
+def respond(request: Request, store: Store, iri: str, body: Any) -> Response:
+    """``body`` as JSON, or the resource's RDF description as Turtle or JSON-LD."""
+    kind = wanted(request)
+    if kind == "json":
+        return JSONResponse(jsonable_encoder(body))
+    g = store.describe(iri)
+    for prefix, ns in CONTEXT.items():
+        g.bind(prefix, ns)
+    if kind == TURTLE:
+        return Response(g.serialize(format="turtle"), media_type=f"{TURTLE}; charset=utf-8")
+    return Response(
+        g.serialize(format="json-ld", context=CONTEXT, auto_compact=True), media_type=JSONLD
+    )

@@ -1,0 +1,126 @@
+"""Answering "who is responsible for X, under which law": segmentation and ranking.
+
+How ranking works (also in docs/api.md):
+
+1. The question is normalised (NFKC, no spaces) and segmented with spaCy's blank ``zh``
+   pipeline using the jieba segmenter. Question words, function words and punctuation
+   (什么, 哪个, 谁, 负责, 依据, 的, …) are dropped; what is left are the *terms*.
+2. For recall, each term of three or more characters also contributes its two-character
+   pieces (``餐饮店`` -> ``餐饮``, ``饮店``) as weaker *sub-terms*.
+3. The store returns candidate powers whose name contains at least one term or sub-term
+   (an indexed substring search in both stores).
+4. Each candidate is scored:
+   - exact name match (the whole query, or the query without question words, equals the
+     name): +100; the name contains that whole text: +40;
+   - term overlap: the share of the query's characters covered by matched terms (weight
+     by term length, sub-terms at half weight) times 40;
+   - name similarity: rapidfuzz ``ratio`` and ``partial_ratio`` between the cleaned query
+     and the name, times 0.2 and 0.1;
+   - type intent: when the question names a power type (许可, 处罚, 检查 …) and the power has
+     that type, +8;
+   - a shorter name wins ties (a closer fit), then the IRI.
+5. The best answers are expanded with their bodies, citations (instrument, legal force and
+   the article / paragraph / item text), duties and accountability.
+When nothing matches, single characters of the query find close names as suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from rapidfuzz import fuzz
+
+from graph_api.models import PowerSummary
+
+STOP_WORDS = {
+    "什么", "哪个", "哪些", "哪家", "哪里", "哪部", "哪条", "哪", "谁", "谁来", "怎么", "怎样", "如何", "吗", "呢",
+    "吧", "啊", "要", "需要", "想", "我", "我们", "你", "请问", "一下", "办", "办理", "去", "找", "能", "可以",
+    "负责", "部门", "单位", "机关", "依据", "根据", "法律", "法规", "规定", "条款", "哪些法律", "是", "的",
+    "了", "在", "有", "和", "与", "及", "或", "由", "被", "会", "对", "给", "向", "归", "管", "谁管",
+    "该", "应该", "应当", "开", "一家", "一个", "个", "家", "些", "这", "那", "时候", "情况", "事", "事项",
+    "问题", "多少", "是否", "还是", "以及", "上", "下", "中", "里", "后", "前", "做", "搞", "弄", "得", "地",
+}  # fmt: skip
+
+TYPE_WORDS = {
+    "许可": "01", "审批": "01", "批准": "01", "核准": "01", "执照": "01", "证": "01",
+    "处罚": "02", "罚款": "02", "罚": "02", "违法": "02",
+    "强制": "03", "查封": "03", "扣押": "03",
+    "征收": "04", "收费": "04",
+    "给付": "05", "补贴": "05", "补助": "05",
+    "检查": "06", "监督检查": "06", "抽查": "06",
+    "确认": "07", "认定": "07", "登记": "07",
+    "奖励": "08", "表彰": "08",
+    "裁决": "09", "仲裁": "09", "纠纷": "09",
+}  # fmt: skip
+
+_PUNCT = re.compile(r"[\s\u3000，。？！、；：,.?!;:“”\"'‘’（）()《》【】\[\]…—-]+")
+
+
+@cache
+def _nlp():
+    import spacy
+
+    return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+
+
+def normalise(text: str) -> str:
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).strip()
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # as asked
+    core: str  # the question without punctuation and question words
+    terms: tuple[str, ...]
+    sub_terms: tuple[str, ...]
+    types: tuple[str, ...]  # type notations the question names
+
+
+def analyse(question: str) -> Query:
+    """Segment a question and keep the words that can match a power's name."""
+    clean = normalise(question)
+    tokens = [t.text for t in _nlp()(clean)] if clean else []
+    kept = [t for t in tokens if t not in STOP_WORDS and not _PUNCT.fullmatch(t)]
+    terms = [t for t in kept if len(t) >= 2]
+    if not terms:  # a one-character question, or only short words: keep them
+        terms = [t for t in kept if t] or ([clean] if clean else [])
+    terms = list(dict.fromkeys(terms))
+    sub_terms = []
+    for t in terms:
+        if len(t) >= 3:
+            for i in range(len(t) - 1):
+                piece = t[i : i + 2]
+                if piece not in terms and piece not in STOP_WORDS and piece not in sub_terms:
+                    sub_terms.append(piece)
+    core = "".join(kept) or clean
+    types = tuple(dict.fromkeys(code for word, code in TYPE_WORDS.items() if word in clean))
+    return Query(question, core, tuple(terms), tuple(sub_terms), types)
+
+
+def score(q: Query, power: PowerSummary) -> float:
+    name = normalise(power.name)
+    s = 0.0
+    if name in (q.core, normalise(q.text)):
+        s += 100
+    elif q.core and q.core in name:
+        s += 40
+    total = sum(len(t) for t in q.terms) or 1
+    covered = sum(len(t) for t in q.terms if t in name)
+    covered += 0.5 * sum(
+        len(t) for t in q.sub_terms if t in name and not any(t in m for m in q.terms if m in name)
+    )
+    s += 40 * min(1.0, covered / total)
+    if q.core:
+        s += 0.2 * fuzz.ratio(q.core, name) + 0.1 * fuzz.partial_ratio(q.core, name)
+    if power.type.notation in q.types:
+        s += 8
+    return round(s, 3)
+
+
+def rank(q: Query, candidates: list[PowerSummary], limit: int) -> list[tuple[PowerSummary, float]]:
+    scored = [(p, score(q, p)) for p in candidates]
+    scored.sort(key=lambda x: (-x[1], len(x[0].name), x[0].iri))
+    return scored[:limit]

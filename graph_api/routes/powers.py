@@ -1,0 +1,114 @@
+"""/v1/responsibility (the main question) and /v1/powers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from graph_api.deps import SettingsDep, StoreDep
+from graph_api.ids import POWER, iri_of, page_view, power_summary_view
+from graph_api.models import PowerFilter
+from graph_api.negotiation import respond
+from graph_api.service import responsibility
+
+router = APIRouter(prefix="/v1", tags=["powers"])
+
+TYPE_CODES = "^(0[1-9]|10|20)$"
+
+
+@router.get("/responsibility", summary="Who is responsible for a matter, and under which law")
+def ask(
+    store: StoreDep,
+    settings: SettingsDep,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="A power name, part of it, or a question in Chinese",
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+):
+    """Ranked answers for a matter in ordinary Chinese (e.g. 餐饮店开业要办什么许可，谁负责):
+    the power, the responsible body and unit, every citation with the article text, the duties
+    by phase and the accountability, each with its source file, sheet and row."""
+    if len(q) > settings.max_query_length:
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["query", "q"],
+                    "msg": f"q is longer than {settings.max_query_length} characters",
+                    "type": "string_too_long",
+                }
+            ],
+        )
+    if not q.strip():
+        raise HTTPException(
+            422, [{"loc": ["query", "q"], "msg": "q is blank", "type": "value_error"}]
+        )
+    return responsibility(store, q, limit=limit)
+
+
+@router.get("/powers", summary="Browse and filter the open list")
+def list_powers(
+    store: StoreDep,
+    settings: SettingsDep,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Keyword in the power's name (事项名称)")
+    ] = None,
+    body: Annotated[str | None, Query(max_length=500, description="Body id or IRI")] = None,
+    type: Annotated[
+        str | None,
+        Query(
+            pattern=TYPE_CODES,
+            description="Power type code (GB/T 39046): 01 许可 … 10 其他, 20 公共服务",
+        ),
+    ] = None,
+    level: Annotated[
+        str | None,
+        Query(
+            pattern="^[1-6]$", description="Administrative level code 1 (national) … 6 (village)"
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, Query(max_length=500, description="Region id or IRI of an exercising body")
+    ] = None,
+    instrument: Annotated[
+        str | None,
+        Query(max_length=500, description="Instrument version id or IRI cited by the power"),
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+):
+    """Powers ordered by IRI (stable), filtered by all given parameters, one page at a time."""
+    size = min(page_size, settings.max_page_size)
+    flt = PowerFilter(
+        text=q or None,
+        body=iri_of("body", body),
+        type=type,
+        level=level,
+        region=iri_of("region", region),
+        instrument=iri_of("instrument", instrument),
+    )
+    result = store.find_powers(flt, offset=(page - 1) * size, limit=size)
+    return page_view(result, page, size, [power_summary_view(p) for p in result.items])
+
+
+@router.get(
+    "/powers/{power_id:path}",
+    summary="One power with its bodies, citations, duties and accountability",
+)
+def get_power(power_id: str, store: StoreDep, request: Request):
+    """The power, dereferenceable as JSON, JSON-LD or Turtle (``Accept`` header)."""
+    iri = POWER + power_id
+    detail = store.get_power(iri)
+    if detail is None:
+        raise HTTPException(404, f"no power {power_id!r}")
+    from graph_api.service import answer_view
+
+    body = answer_view(detail, 0.0)
+    body.pop("score")
+    return respond(request, store, iri, body)

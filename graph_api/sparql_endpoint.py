@@ -1,0 +1,162 @@
+"""The read-only ``/sparql`` endpoint of the embedded store: refusal, timeout, result cap.
+
+``run(store, query, timeout=, limit=, accept=)`` returns ``(body bytes, media type)``:
+
+- SELECT: SPARQL 1.1 JSON results (default), CSV or TSV by ``accept``; at most ``limit``
+  rows (the solutions are read lazily and reading stops there);
+- ASK: SPARQL JSON boolean;
+- CONSTRUCT / DESCRIBE: N-Triples (default) or Turtle; at most ``limit`` triples.
+
+The default graph is the union of all named graphs. Updates can never run (``Store.query``
+parses queries only); a text that is an update, or that uses ``SERVICE`` (pyoxigraph would
+make the HTTP call: not from a public endpoint), raises ``QueryRefused``. The query runs in
+a worker thread; when it has not finished after ``timeout`` seconds ``QueryTimeout`` is
+raised and the worker is abandoned: it stops at the next row it reads, but a query still
+sorting or aggregating runs on until that step ends. At most ``MAX_RUNNING`` queries run at
+once, abandoned ones included; beyond that ``QueryTimeout`` says the endpoint is busy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import threading
+
+import pyoxigraph as ox
+
+from graph_api.store import StoreError
+
+MAX_RUNNING = 4
+_slots = threading.BoundedSemaphore(MAX_RUNNING)
+_UPDATE = re.compile(
+    r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)(?![\w:])", re.IGNORECASE
+)
+_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.IGNORECASE)
+# strings, IRIs and comments, removed before looking for keywords
+_NOISE = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^<>\s]*>|#[^\n]*'
+)
+
+
+class QueryRefused(StoreError):
+    """The text is an update or uses a feature the endpoint does not serve."""
+
+
+class QueryTimeout(StoreError):
+    """The query did not finish in time (or too many queries are running)."""
+
+
+def _keywords(query: str) -> str:
+    return _NOISE.sub(" ", query)
+
+
+def check(query: str) -> None:
+    bare = _keywords(query)
+    if _SERVICE.search(bare):
+        raise QueryRefused("SERVICE (federated query) is not allowed on this endpoint")
+
+
+def _term_json(t) -> dict:
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    if isinstance(t, ox.Literal):
+        d = {"type": "literal", "value": t.value}
+        if t.language:
+            d["xml:lang"] = t.language
+        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            d["datatype"] = t.datatype.value
+        return d
+    return {
+        "type": "triple",
+        "value": {k: _term_json(getattr(t, k)) for k in ("subject", "predicate", "object")},
+    }
+
+
+def _select(results: ox.QuerySolutions, limit: int, media: str, stop: threading.Event):
+    names = [v.value for v in results.variables]
+    rows = []
+    for sol in results:
+        if len(rows) >= limit or stop.is_set():
+            break
+        rows.append([sol[n] for n in names])
+    if media == "text/tab-separated-values":
+        lines = ["\t".join("?" + n for n in names)]
+        lines += ["\t".join("" if t is None else str(t) for t in r) for r in rows]
+        return ("\n".join(lines) + "\n").encode(), media
+    if media == "text/csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(names)
+        w.writerows(["" if t is None else t.value for t in r] for r in rows)
+        return buf.getvalue().encode(), media
+    bindings = [
+        {n: _term_json(t) for n, t in zip(names, r, strict=True) if t is not None} for r in rows
+    ]
+    body = {"head": {"vars": names}, "results": {"bindings": bindings}}
+    return json.dumps(body, ensure_ascii=False).encode(), "application/sparql-results+json"
+
+
+def _graph(results, limit: int, media: str, stop: threading.Event):
+    triples = []
+    for t in results:
+        if len(triples) >= limit or stop.is_set():
+            break
+        triples.append(t)
+    fmt = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_TRIPLES
+    return ox.serialize(triples, format=fmt) or b"", fmt.media_type
+
+
+def _media(accept: str, kinds: tuple[str, ...]) -> str:
+    for part in (accept or "").split(","):
+        m = part.split(";")[0].strip().lower()
+        if m in kinds:
+            return m
+    return kinds[0]
+
+
+def run(
+    store: ox.Store, query: str, *, timeout: float, limit: int, accept: str = ""
+) -> tuple[bytes, str]:
+    check(query)
+    if not _slots.acquire(blocking=False):
+        raise QueryTimeout(
+            f"too many SPARQL queries running (at most {MAX_RUNNING}); try again later"
+        )
+    stop = threading.Event()
+    out: dict = {}
+
+    def work() -> None:
+        try:
+            results = store.query(query, use_default_graph_as_union=True)
+            if isinstance(results, ox.QueryBoolean):
+                body = {"head": {}, "boolean": bool(results)}
+                out["ok"] = (json.dumps(body).encode(), "application/sparql-results+json")
+            elif isinstance(results, ox.QuerySolutions):
+                kinds = ("application/sparql-results+json", "text/csv", "text/tab-separated-values")
+                out["ok"] = _select(results, limit, _media(accept, kinds), stop)
+            else:
+                kinds = ("application/n-triples", "text/turtle")
+                out["ok"] = _graph(results, limit, _media(accept, kinds), stop)
+        except BaseException as e:  # handed to the caller
+            out["error"] = e
+        finally:
+            _slots.release()
+
+    worker = threading.Thread(target=work, name="prl-sparql", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        stop.set()
+        raise QueryTimeout(f"SPARQL query did not finish within {timeout:g} s")
+    e = out.get("error")
+    if isinstance(e, SyntaxError) and _UPDATE.search(_keywords(query)):
+        raise QueryRefused("this endpoint is read-only: SPARQL updates are refused") from None
+    if isinstance(e, OSError):
+        raise StoreError(f"SPARQL query failed: {e}") from e
+    if e is not None:
+        raise e
+    return out["ok"]
