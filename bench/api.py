@@ -122,6 +122,24 @@ def run_wrk(base: str, paths: list[str], duration: int, conns: int) -> dict[str,
     }
 
 
+def start_server(serve_args: list[str], cache_size: int) -> tuple[subprocess.Popen, str]:
+    import os
+
+    port = free_port()
+    env = dict(os.environ, PRL_CACHE_SIZE=str(cache_size))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--port", str(port), *serve_args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base)
+    run_wrk(base, ["/health"], 2, 2)  # warms the process, not the answers
+    return server, base
+
+
 def bench_store(
     label: str,
     serve_args: list[str],
@@ -130,28 +148,27 @@ def bench_store(
     duration: int,
     conns: int,
 ) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port), *serve_args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_ready(base)
-        # warm-up (jieba dictionary, caches of the first pages)
-        run_wrk(base, questions[:50] + powers[:50], 3, 4)
-        for name, paths in (("GET /v1/powers/{id}", powers), ("GET /v1/responsibility", questions)):
-            r = run_wrk(base, paths, duration, conns)
-            print(
-                f"{label:9} {name:24} c={conns} {duration}s: {r['rps']:>8} req/s  p50 {r['p50']:>8}  "
-                f"p99 {r['p99']:>8}  requests {r['requests']}  errors {r['errors']}",
-                flush=True,
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+    """Per endpoint: answer cache off; cache on, from empty; cache on again (second pass)."""
+    runs = [("no cache", 0, 1), ("cache, 1st pass", 100_000, 2)]
+    for mode, cache_size, passes in runs:
+        server, base = start_server(serve_args, cache_size)
+        try:
+            for n in range(passes):
+                name_mode = mode if n == 0 else "cache, 2nd pass"
+                for name, paths in (
+                    ("GET /v1/powers/{id}", powers),
+                    ("GET /v1/responsibility", questions),
+                ):
+                    r = run_wrk(base, paths, duration, conns)
+                    print(
+                        f"{label:9} {name_mode:16} {name:24} c={conns} {duration}s: {r['rps']:>8} req/s  "
+                        f"p50 {r['p50']:>8}  p99 {r['p99']:>8}  requests {r['requests']}  "
+                        f"errors {r['errors']}",
+                        flush=True,
+                    )
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
 
 
 def main() -> None:

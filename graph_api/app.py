@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from graph_api.cache import AnswerCache
 from graph_api.settings import Settings, open_store
 from graph_api.store import Store, StoreCorrupt, StoreUnavailable
 
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store if store is not None else open_store(settings)
+    app.state.cache = AnswerCache(settings.cache_size, settings.cache_ttl)
 
     @app.exception_handler(StoreUnavailable)
     async def unavailable(request: Request, exc: StoreUnavailable):

@@ -6,19 +6,25 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from graph_api.cache import AnswerCache
 from graph_api.settings import Settings
 from graph_api.store import Store
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+async def get_cache(request: Request) -> AnswerCache:
+    return request.app.state.cache
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+CacheDep = Annotated[AnswerCache, Depends(get_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

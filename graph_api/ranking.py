@@ -6,7 +6,8 @@ How ranking works (also in docs/api.md):
    pipeline using the jieba segmenter. Question words, function words and punctuation
    (什么, 哪个, 谁, 负责, 依据, 的, …) are dropped; what is left are the *terms*.
 2. For recall, each term of three or more characters also contributes its two-character
-   pieces (``餐饮店`` -> ``餐饮``, ``饮店``) as weaker *sub-terms*.
+   pieces (``餐饮店`` -> ``餐饮``, ``饮店``) as weaker *sub-terms*, and everyday words add the
+   words lists use for them (``办证`` -> ``许可``, ``饭店`` -> ``餐饮``; ``SYNONYMS``).
 3. The store returns candidate powers whose name contains at least one term or sub-term
    (an indexed substring search in both stores).
 4. Each candidate is scored:
@@ -41,7 +42,7 @@ STOP_WORDS = {
     "负责", "部门", "单位", "机关", "依据", "根据", "法律", "法规", "规定", "条款", "哪些法律", "是", "的",
     "了", "在", "有", "和", "与", "及", "或", "由", "被", "会", "对", "给", "向", "归", "管", "谁管",
     "该", "应该", "应当", "开", "一家", "一个", "个", "家", "些", "这", "那", "时候", "情况", "事", "事项",
-    "问题", "多少", "是否", "还是", "以及", "上", "下", "中", "里", "后", "前", "做", "搞", "弄", "得", "地",
+    "问题", "多少", "是否", "还是", "以及", "哪儿", "能否", "想开", "拿到", "能拿", "得去", "上", "下", "中", "里", "后", "前", "做", "搞", "弄", "得", "地",
 }  # fmt: skip
 
 TYPE_WORDS = {
@@ -54,6 +55,16 @@ TYPE_WORDS = {
     "确认": "07", "认定": "07", "登记": "07",
     "奖励": "08", "表彰": "08",
     "裁决": "09", "仲裁": "09", "纠纷": "09",
+}  # fmt: skip
+
+#: everyday words and the words official lists use for the same thing (added as sub-terms)
+SYNONYMS = {
+    "办证": ("许可",), "执照": ("许可",), "证照": ("许可",), "审批": ("许可", "审批"),
+    "罚": ("处罚",), "罚款": ("处罚",), "开店": ("经营",), "开业": ("经营", "设立"),
+    "卖": ("销售", "经营"), "砍": ("采伐",), "砍树": ("采伐", "林木"), "树": ("林木",),
+    "药店": ("药品经营", "药品零售"), "饭店": ("餐饮",), "饭馆": ("餐饮",), "餐馆": ("餐饮",),
+    "开车": ("机动车",), "盖房": ("建设工程", "建筑"), "房子": ("房屋",), "工厂": ("企业",),
+    "厂": ("企业", "生产"), "污染": ("污染", "排污"), "补贴": ("补贴", "补助"),
 }  # fmt: skip
 
 _PUNCT = re.compile(r"[\s\u3000，。？！、；：,.?!;:“”\"'‘’（）()《》【】\[\]…—-]+")
@@ -95,6 +106,9 @@ def analyse(question: str) -> Query:
                 piece = t[i : i + 2]
                 if piece not in terms and piece not in STOP_WORDS and piece not in sub_terms:
                     sub_terms.append(piece)
+    for word, official in SYNONYMS.items():
+        if word in clean:
+            sub_terms.extend(o for o in official if o not in terms and o not in sub_terms)
     core = "".join(kept) or clean
     types = tuple(dict.fromkeys(code for word, code in TYPE_WORDS.items() if word in clean))
     return Query(question, core, tuple(terms), tuple(sub_terms), types)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+import orjson
+
 from graph_api.models import PowerDetail
 from graph_api.ranking import analyse, normalise, rank
 from graph_api.store import Store
 
-CANDIDATES = 500
+CANDIDATES = 300
 
 
 def answer_view(detail: PowerDetail, score: float) -> dict[str, Any]:
@@ -91,3 +93,17 @@ def suggestions(store: Store, question: str, *, limit: int = 5) -> list[dict[str
         if len(out) == limit:
             break
     return out
+
+
+def responsibility_json(store: Store, question: str, *, limit: int = 10) -> bytes:
+    return orjson.dumps(responsibility(store, question, limit=limit))
+
+
+def power_json(store: Store, iri: str) -> bytes | None:
+    """The JSON of one power (as in an answer, without a score), or None when unknown."""
+    detail = store.get_power(iri)
+    if detail is None:
+        return None
+    body = answer_view(detail, 0.0)
+    body.pop("score")
+    return orjson.dumps(body)

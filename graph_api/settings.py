@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     max_query_length: int = 200
     sparql_timeout: float = 5.0
     sparql_result_cap: int = 10_000
+    cache_size: int = 10_000  # answers kept by the API (0: no cache)
+    cache_ttl: float = 60.0  # seconds an answer may be served after a write by another process
 
 
 def open_store(settings: Settings):

@@ -269,3 +269,16 @@ def test_store_unavailable_is_503():
     r = c.get("/v1/powers")
     assert r.status_code == 503 and "127.0.0.1:9" in r.json()["detail"]
     assert c.get("/v1/responsibility", params={"q": "许可"}).status_code == 503
+
+
+def test_answers_are_cached_until_a_write(store):
+    app = create_app(Settings(store=store.kind, api_token=TOKEN), store)
+    c = TestClient(app)
+    first = c.get("/v1/responsibility", params={"q": "统计调查"}).content
+    assert c.get("/v1/responsibility", params={"q": "统计调查"}).content == first
+    assert app.state.cache.hits == 1
+    c.delete("/v1/documents/none-such", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert app.state.cache.peek(("responsibility", "统计调查", 10)) is None
+    off = create_app(Settings(store=store.kind, cache_size=0), store)
+    TestClient(off).get("/v1/responsibility", params={"q": "统计调查"})
+    assert off.state.cache.hits == 0 and off.state.cache.misses == 0

@@ -80,3 +80,33 @@ def test_readme_quick_start_commands_exist():
     assert quick[1].split()[:2] == ["prl", "demo"] and "demo" in main.commands
     test_cmd = blocks[1].strip()
     assert test_cmd in CI.read_text(), ".ci/run runs the README's test command"
+
+
+def test_demo_loads_the_embedded_store(tmp_path):
+    res = CliRunner().invoke(main, ["demo", "--no-serve", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "SHACL: conforms" in res.output
+    assert "embedded store" in res.output
+    ask = CliRunner().invoke(main, ["ask", "拒绝配合统计调查谁处罚", "--data-dir", str(tmp_path / "store")])
+    assert ask.exit_code == 0, ask.output
+    assert "克拉玛依市统计局" in ask.output and "统计法" in ask.output
+
+
+def test_locked_store_is_a_clear_error(tmp_path):
+    from graph_api.oxigraph_store import OxigraphStore
+
+    held = OxigraphStore(tmp_path / "store")
+    try:
+        res = CliRunner().invoke(main, ["ask", "许可", "--data-dir", str(tmp_path / "store")])
+        assert res.exit_code == 1
+        assert res.output.startswith("Error: ") and str(tmp_path / "store") in res.output
+        assert "Traceback" not in res.output
+    finally:
+        held.close()
+
+
+def test_load_command_validates_and_loads(tmp_path):
+    res = CliRunner().invoke(main, ["load", str(LISTS_DIR / "克拉玛依市科学技术局2024年权责清单.xls"),
+                                    "--statutes", str(STATUTES_DIR), "--data-dir", str(tmp_path / "s")])
+    assert res.exit_code == 0, res.output
+    assert "store now holds 4 powers" in res.output

@@ -187,3 +187,32 @@ def test_bad_file_is_a_store_error(tmp_path):
             store.load_file(bad)
     finally:
         store.close()
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_api_answers_503_while_down_and_recovers(own_server, tmp_path):
+    """The API over Neo4j: 503 with the reason while the server is stopped, answers again as
+    soon as it is back (same app, same driver)."""
+    from fastapi.testclient import TestClient
+
+    from graph_api.app import create_app
+    from graph_api.settings import Settings
+
+    uri, data, port = own_server
+    doc = tmp_path / "doc.nq"
+    write_document(doc, 5)
+    store = Neo4jStore(uri, auth=None, database="neo4j", timeout=5)
+    store.load_file(doc)
+    client = TestClient(create_app(Settings(store="neo4j"), store))
+    assert client.get("/v1/powers", params={"q": "许可"}).json()["total"] == 5
+    assert server("stop", data).returncode == 0
+    down = client.get("/v1/powers", params={"q": "许可"})
+    assert down.status_code == 503 and uri.split("//")[1] in down.json()["detail"]
+    assert client.get("/health").status_code == 503
+    assert server("start", data, port).returncode == 0
+    deadline = time.time() + 60
+    while client.get("/health").status_code != 200 and time.time() < deadline:
+        time.sleep(1)
+    assert client.get("/v1/powers", params={"q": "许可"}).json()["total"] == 5
+    store.close()

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from graph_api.deps import SettingsDep, StoreDep, TokenDep
+from graph_api.deps import CacheDep, SettingsDep, StoreDep, TokenDep
 from graph_api.ids import BASE, api_path
 from graph_api.store import StoreError, StoreUnavailable
 
@@ -97,7 +97,9 @@ def sparql_post(
 @router.put(
     "/v1/documents/{document_id:path}", tags=["write"], summary="Load or replace one list document"
 )
-async def put_document(document_id: str, store: StoreDep, _: TokenDep, request: Request):
+async def put_document(
+    document_id: str, store: StoreDep, cache: CacheDep, _: TokenDep, request: Request
+):
     """Body: N-Quads written by ``prl ingest`` holding this document's graph (and any shared
     graphs). Needs the API token."""
     data = await request.body()
@@ -116,13 +118,17 @@ async def put_document(document_id: str, store: StoreDep, _: TokenDep, request: 
             ) from e
         except StoreError as e:
             raise HTTPException(503 if isinstance(e, StoreUnavailable) else 500, str(e)) from e
+        finally:
+            cache.clear()
     return {"document": BASE + "list/" + document_id, "quads": n}
 
 
 @router.delete(
     "/v1/documents/{document_id:path}", tags=["write"], summary="Remove one list document"
 )
-def delete_document(document_id: str, store: StoreDep, _: TokenDep):
-    if not store.remove_document(BASE + "list/" + document_id):
+def delete_document(document_id: str, store: StoreDep, cache: CacheDep, _: TokenDep):
+    removed = store.remove_document(BASE + "list/" + document_id)
+    cache.clear()
+    if not removed:
         raise HTTPException(404, f"no document {document_id!r}")
     return {"removed": BASE + "list/" + document_id}
