@@ -225,14 +225,6 @@ def write_quarantine(result: IngestResult, out: Path) -> tuple[Path, Path]:
     }
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     lines = [f"Quarantine report: {len(result.quarantine)} entries", ""]
-    for q in result.quarantine:
-        where = [q.file]
-        if q.sheet:
-            where.append(f"sheet {q.sheet!r}")
-        if q.row is not None:
-            where.append(f"row {q.row}")
-        if q.column:
-            where.append(f"column {q.column!r}")
-        lines.append(f"{', '.join(where)}: {q.reason}")
+    lines += [f"{q.where()}{q.reason}" for q in result.quarantine]
     text_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return json_path, text_path

@@ -31,16 +31,21 @@ class IngestError(Exception):
         super().__init__(self.where() + message)
 
     def where(self) -> str:
-        parts = []
-        if self.file:
-            parts.append(self.file)
-        if self.sheet:
-            parts.append(f"sheet {self.sheet!r}")
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column:
-            parts.append(f"column {self.column!r}")
-        return (", ".join(parts) + ": ") if parts else ""
+        return location(self.file, self.sheet, self.row, self.column)
+
+
+def location(file: str | None, sheet: str | None, row: int | None, column: str | None) -> str:
+    """``file, sheet 'S', row 3, column 'C': `` (only the parts that are known)."""
+    parts = []
+    if file:
+        parts.append(file)
+    if sheet:
+        parts.append(f"sheet {sheet!r}")
+    if row is not None:
+        parts.append(f"row {row}")
+    if column:
+        parts.append(f"column {column!r}")
+    return (", ".join(parts) + ": ") if parts else ""
 
 
 # --------------------------------------------------------------------------- sources
@@ -64,6 +69,9 @@ class QuarantineEntry:
     reason: str
     column: str | None = None
     values: dict[str, str] = field(default_factory=dict)
+
+    def where(self) -> str:
+        return location(self.file, self.sheet, self.row, self.column)
 
     def as_dict(self) -> dict:
         return {
