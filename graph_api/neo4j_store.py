@@ -3,15 +3,25 @@
 Writes go in explicit transactions: a list document is unlinked and written again in one
 transaction, so readers see the old or the new document; batches are ``UNWIND $rows``
 statements. Values always travel as parameters.
+
+Name matching (``search_powers`` and the ``text`` filter of ``find_powers``) is answered by a
+``NameIndex`` held in this process, built from every power's IRI and labels. Every write
+transaction sets a new random ``version`` on the single ``(:_Meta {key: 'powers'})`` node (as
+its last statement); a reader checks that version at most every ``REFRESH`` seconds and
+rebuilds the index when it changed, so writes by other processes show within ``REFRESH``
+seconds, and this instance's own writes at once.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pyoxigraph as ox
 from neo4j import GraphDatabase
 from neo4j.exceptions import (
@@ -37,6 +47,7 @@ from graph_api.models import (
     Ref,
     SubdivisionView,
 )
+from graph_api.name_index import Memo, NameIndex
 from graph_api.neo4j_mapping import (
     ALL_LABELS,
     RDF_TYPE,
@@ -63,9 +74,15 @@ SCHEMA = [
     "CREATE CONSTRAINT prl_resource_iri IF NOT EXISTS FOR (n:Resource) REQUIRE n.iri IS UNIQUE",
     "CREATE CONSTRAINT prl_graph_iri IF NOT EXISTS FOR (n:_Graph) REQUIRE n.iri IS UNIQUE",
     "CREATE CONSTRAINT prl_predicate_iri IF NOT EXISTS FOR (n:_Predicate) REQUIRE n.iri IS UNIQUE",
+    "CREATE CONSTRAINT prl_meta_key IF NOT EXISTS FOR (n:_Meta) REQUIRE n.key IS UNIQUE",
     f"CREATE FULLTEXT INDEX {FULLTEXT} IF NOT EXISTS FOR (n:Power) ON EACH [n.label] "
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}",
 ]
+REFRESH = 1.0  # seconds between checks of the powers' version by a reader
+FILTER_CACHE = 256  # id sets of non-text filters kept per name index
+Q_BUMP = "MERGE (m:_Meta {key: 'powers'}) SET m.version = randomUUID()"
+Q_VERSION = "OPTIONAL MATCH (m:_Meta {key: 'powers'}) RETURN m.version AS version"
+Q_NAMES = "MATCH (p:Power) RETURN collect([p.iri, p.label]) AS rows"  # one record: fast
 Q_PREDICATES = """UNWIND $rows AS r MERGE (x:_Predicate {iri: r.iri})
 ON CREATE SET x.type = r.type RETURN x.iri AS iri, x.type AS type"""
 Q_UNLINK = """MATCH (:_Graph {iri: $g})-[:_DESCRIBES]->(s)-[r]->(o) WHERE $g IN r.graphs
@@ -164,6 +181,19 @@ def _chunks(rows: list, size: int = BATCH) -> Iterator[list]:
         yield rows[i : i + size]
 
 
+def neo4j_order(iri: str) -> bytes:
+    """The sort key of Neo4j's string order (UTF-16 code units)."""
+    return iri.encode("utf-16-be", "surrogatepass")
+
+
+class _Names:
+    """A name index and the filter id sets computed against it (same version)."""
+
+    def __init__(self, index: NameIndex, version: str | None) -> None:
+        self.index, self.version = index, version
+        self.filters: dict[tuple, object] = {}
+
+
 def fulltext_query(text: str) -> str | None:
     """A Lucene phrase query whose hits include every name containing ``text``, or None when
     the index cannot promise that (fewer than two CJK characters, or other characters)."""
@@ -186,6 +216,11 @@ class Neo4jStore:
         )
         self._types: dict[str, str] = {}  # predicate IRI -> relationship type
         self._schema_ready = False
+        self._names: _Names | None = None
+        self._names_checked = 0.0  # time.monotonic() of the last version check
+        self._names_generation = 0  # counts this instance's writes
+        self._names_lock = threading.Lock()
+        self._memo = Memo()  # summaries of found powers, per name index (= per version)
 
     @classmethod
     def from_settings(cls, settings) -> Neo4jStore:
@@ -323,6 +358,8 @@ class Neo4jStore:
                     for chunk in _chunks(part):  # a type cannot be a parameter in a fast plan
                         tx.run(query % _safe_type(types[p]), g=g, rows=chunk).consume()
             self._finish(tx, recompute | multi, candidates - batch.subjects)
+            tx.run(Q_BUMP).consume()
+        self._forget_names()
 
     def _register(self, tx, links: dict) -> dict[str, str]:
         if any(p not in self._types for p in links):
@@ -364,16 +401,25 @@ class Neo4jStore:
             recompute, candidates = self._unlink(tx, document)
             self._finish(tx, recompute, candidates)
             tx.run("MATCH (x:_Graph {iri: $g}) DETACH DELETE x", g=document).consume()
+            tx.run(Q_BUMP).consume()
+        self._forget_names()
         return True
 
     def clear(self) -> None:
         """Delete every node and relationship (the schema stays)."""
         with self._errors("clearing the database"):
             with self._driver.session(database=self.database) as session:
+                # relationships first: detaching dense nodes (a code list concept, a graph)
+                # in one inner transaction can exceed the transaction memory limit
+                session.run(
+                    "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS"
+                ).consume()
                 session.run(
                     "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
                 ).consume()
+                session.run(Q_BUMP).consume()
         self._types.clear()
+        self._forget_names()
 
     def export_graphs(self) -> list[tuple[str, Graph]]:
         """The named graphs as RDF again, rebuilt from the ``_DESCRIBES`` facts and the
@@ -428,18 +474,74 @@ class Neo4jStore:
         by_iri = {r["iri"]: views.summary(r) for r in rows}
         return [by_iri[i] for i in iris if i in by_iri]
 
+    def _forget_names(self) -> None:
+        self._names_generation += 1
+        self._names = None
+
+    def _name_index(self) -> _Names:
+        """The name index, rebuilt when this instance wrote, or when the powers' version in
+        the database changed (checked at most every ``REFRESH`` seconds)."""
+        names = self._names
+        if names is not None and time.monotonic() - self._names_checked < REFRESH:
+            return names
+        with self._names_lock:
+            names = self._names
+            if names is not None and time.monotonic() - self._names_checked < REFRESH:
+                return names
+            checked, generation = time.monotonic(), self._names_generation
+            with self._tx("reading the power names") as tx:
+                # the version first: a write committed in between makes the next check rebuild
+                version = tx.run(Q_VERSION).single()["version"]
+                if names is None or names.version != version:
+                    rows = tx.run(Q_NAMES).single()["rows"]
+                    names = _Names(NameIndex.build(rows, key=neo4j_order), version)
+            if generation != self._names_generation:  # this instance wrote meanwhile
+                checked = float("-inf")  # check the version again on the next call
+            self._names, self._names_checked = names, checked
+            return names
+
+    def _filter_ids(self, names: _Names, flt: PowerFilter) -> object:
+        """Sorted name-index ids of the powers matching the filters other than ``text``."""
+        key = tuple((f, getattr(flt, f)) for f in FILTERS if f != "text")
+        found = names.filters.get(key)
+        if found is None:
+            conds, params = [], {}
+            for f, cond in FILTERS.items():
+                if f != "text" and getattr(flt, f) is not None:
+                    params[f] = getattr(flt, f)
+                    conds.append(cond)
+            source = "MATCH (p:Power)"
+            anchors = [("document", "LISTED_IN"), ("body", "EXERCISED_BY")]
+            anchor = next(((f, t) for f, t in anchors if getattr(flt, f)), None)
+            if anchor:
+                source = f"MATCH (:Resource {{iri: ${anchor[0]}}})<-[:{anchor[1]}]-(p:Power)"
+            q = f"{source} WITH DISTINCT p WHERE {' AND '.join(conds)} RETURN collect(p.iri) AS iris"
+            iris = self._rows(q, "finding powers", **params)[0]["iris"]
+            found = names.index.ids_of(iris)
+            if len(names.filters) >= FILTER_CACHE:
+                names.filters.clear()
+            names.filters[key] = found
+        return found
+
     def find_powers(self, flt: PowerFilter, *, offset: int = 0, limit: int = 20) -> Page:
+        if flt.text is not None:  # matched in memory, the other filters cached per version
+            names = self._name_index()
+            found = names.index.match(flt.text)
+            if any(getattr(flt, f) is not None for f in FILTERS if f != "text"):
+                others = self._filter_ids(names, flt)
+                found = np.intersect1d(found, others, assume_unique=True)
+            start = max(offset, 0)
+            page = names.index.to_iris(found[start : start + max(limit, 0)])
+            summaries = self._found_summaries(names, page)
+            return Page(
+                tuple(summaries[i] for i in page if i in summaries), len(found), offset, limit
+            )
         conds, params = [], {"offset": max(offset, 0), "limit": max(limit, 0)}
         source = "MATCH (p:Power)"
         anchors = [("document", "LISTED_IN"), ("body", "EXERCISED_BY")]
         anchor = next(((f, t) for f, t in anchors if getattr(flt, f)), None)
-        ft = fulltext_query(flt.text) if flt.text else None
         if anchor:
             source = f"MATCH (:Resource {{iri: ${anchor[0]}}})<-[:{anchor[1]}]-(p:Power)"
-        elif ft:
-            source = f"CALL db.index.fulltext.queryNodes('{FULLTEXT}', $ft) YIELD node AS p"
-            conds.append("p:Power")
-            params["ft"] = ft
         for f, cond in FILTERS.items():
             if getattr(flt, f) is not None:
                 params[f] = getattr(flt, f)
@@ -456,18 +558,14 @@ class Neo4jStore:
         terms = list(terms)
         if not terms or limit <= 0:
             return []
-        fts = [fulltext_query(t) for t in terms]
-        if all(fts):
-            source = f"""UNWIND $fts AS q CALL db.index.fulltext.queryNodes('{FULLTEXT}', q)
-            YIELD node AS p WITH DISTINCT p WHERE p:Power"""
-        else:
-            source = "MATCH (p:Power)"
-        q = f"""{source} WITH p, {NAMES} AS names
-        WITH p, size([t IN $terms WHERE any(x IN names WHERE x CONTAINS t)]) AS n WHERE n > 0
-        RETURN p.iri AS iri, n ORDER BY n DESC, p.iri LIMIT $limit"""
-        rows = self._rows(q, "searching powers", fts=fts, terms=terms, limit=limit)
-        found = {s.iri: s for s in self._summaries([r["iri"] for r in rows])}
-        return [(found[r["iri"]], r["n"]) for r in rows if r["iri"] in found]
+        names = self._name_index()
+        hits = names.index.search(terms, limit)
+        found = self._found_summaries(names, [iri for iri, _ in hits])
+        return [(found[iri], n) for iri, n in hits if iri in found]
+
+    def _found_summaries(self, names: _Names, iris: Sequence[str]) -> dict[str, PowerSummary]:
+        """Summaries by IRI, remembered while the powers' version stays the same."""
+        return self._memo.get_many(names, iris, lambda m: {s.iri: s for s in self._summaries(m)})
 
     def get_power(self, iri: str) -> PowerDetail | None:
         rows = self._rows(Q_POWER, "reading a power", iri=iri)

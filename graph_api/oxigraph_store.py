@@ -45,6 +45,7 @@ from graph_api.models import (
     Ref,
     SubdivisionView,
 )
+from graph_api.name_index import Memo
 from graph_api.power_index import PowerIndex, PowerRow, SummaryRow
 from graph_api.sparql_endpoint import QueryRefused, QueryTimeout, run
 from graph_api.store import StoreCorrupt, StoreError, StoreUnavailable, is_document_graph
@@ -60,6 +61,7 @@ class OxigraphStore:
         self.path = Path(path) if path is not None else None
         self._write = threading.RLock()
         self._counts: Counts | None = None
+        self._memo = Memo()  # summaries of found powers, for as long as the name index stands
         if self.path is None:
             self._store = ox.Store()
             self._index = PowerIndex(None)
@@ -252,15 +254,22 @@ class OxigraphStore:
                 )
                 attrs.append(("b", bodies))
             iris, total = self._index.find(flt.text, attrs, max(offset, 0), max(limit, 0))
-            return Page(tuple(self._summaries(iris)), total, offset, limit)
+            found = self._found_summaries(iris)
+            return Page(tuple(found[i] for i in iris if i in found), total, offset, limit)
 
     def search_powers(
         self, terms: Sequence[str], *, limit: int = 200
     ) -> list[tuple[PowerSummary, int]]:
         with self._errors("searching powers"):
             found = self._index.search(list(terms), limit)
-            summaries = {s.iri: s for s in self._summaries([i for i, _ in found])}
+            summaries = self._found_summaries([i for i, _ in found])
             return [(summaries[i], n) for i, n in found if i in summaries]
+
+    def _found_summaries(self, iris: Sequence[str]) -> dict[str, PowerSummary]:
+        """Summaries by IRI, remembered until the next write (the name index is rebuilt after
+        every write, so it marks what the memo may hold)."""
+        token = self._index.names()
+        return self._memo.get_many(token, iris, lambda m: {s.iri: s for s in self._summaries(m)})
 
     def get_power(self, iri: str) -> PowerDetail | None:
         if not v.valid_iri(iri):

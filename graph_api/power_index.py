@@ -1,15 +1,15 @@
-"""The embedded store's side index of powers: names, filter values and character n-grams.
+"""The embedded store's side index of powers: names and filter values.
 
 Oxigraph has no full-text index, and a ``CONTAINS`` scan over 100,000 labels takes about a
 second. This SQLite index holds one row per power (IRI, name and the values its summary
-shows) plus two inverted tables:
+shows) plus an inverted table ``attr``: (key, value, power) for the filters of
+``find_powers``: ``b`` body, ``t`` type concept, ``v`` admin-level concept, ``i`` instrument
+version cited as basis, ``d`` document.
 
-- ``gram``: every character and every pair of adjacent characters of the power's name.
-  A query of one or two characters is answered exactly by its posting list; a longer query
-  intersects the posting lists of its bigrams and then checks ``instr(name, query)``, so the
-  answers are exactly those of a substring scan.
-- ``attr``: (key, value, power) for the filters of ``find_powers``: ``b`` body, ``t`` type
-  concept, ``v`` admin-level concept, ``i`` instrument version cited as basis, ``d`` document.
+Reads are answered in memory: a ``NameIndex`` (``name_index``) of the ``power`` table does the
+substring matching of ``find_powers`` and ``search_powers``, and the id sets of filter values
+are cached as numpy arrays beside it. Both are built on first use and dropped by every write
+(``mark_dirty``, ``update``, ``rebuild``, ``clear``), so the next read rebuilds them.
 
 The index is derived data. It lives in ``search.sqlite3`` beside the Oxigraph folder (or in
 memory for an in-memory store) and is written only by ``OxigraphStore``; a ``dirty`` flag is
@@ -25,6 +25,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from graph_api.name_index import NameIndex
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS power(
@@ -34,11 +38,10 @@ CREATE TABLE IF NOT EXISTS attr(
     key TEXT NOT NULL, value TEXT NOT NULL, id INTEGER NOT NULL,
     PRIMARY KEY (key, value, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attr_by_power ON attr(id, key);
-CREATE TABLE IF NOT EXISTS gram(gram TEXT NOT NULL, id INTEGER NOT NULL,
-    PRIMARY KEY (gram, id)) WITHOUT ROWID;
+DROP TABLE IF EXISTS gram;
 """
-VERSION = "1"
-MAX_BIGRAMS = 16  # a long query is narrowed by this many of its bigrams, then verified
+VERSION = "2"
+ATTR_CACHE = 512  # filter value sets kept in memory beside the name index
 
 
 @dataclass
@@ -81,20 +84,6 @@ class SummaryRow:
     bodies: tuple[str, ...]
 
 
-def grams(name: str) -> set[str]:
-    """Every character and every pair of adjacent characters."""
-    return set(name) | {name[i : i + 2] for i in range(len(name) - 1)}
-
-
-def _text_sets(text: str) -> tuple[list[str], list[object], str | None]:
-    """Id subqueries whose intersection holds every power whose name contains ``text``, and
-    the text still to verify with ``instr`` (None when the posting list is exact)."""
-    if len(text) <= 2:
-        return ["SELECT id FROM gram WHERE gram = ?"], [text], None
-    bigrams = list(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))[:MAX_BIGRAMS]
-    return ["SELECT id FROM gram WHERE gram = ?"] * len(bigrams), list(bigrams), text
-
-
 class PowerIndex:
     """One SQLite connection, shared by threads under a lock."""
 
@@ -107,6 +96,7 @@ class PowerIndex:
         self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._forget_memory()
         if self._meta("version") != VERSION:
             self._wipe()
             self._set_meta("version", VERSION)
@@ -128,9 +118,52 @@ class PowerIndex:
     def mark_dirty(self) -> None:
         with self._lock:
             self._set_meta("dirty", "1")
+            self._forget_memory()
+
+    def _forget_memory(self) -> None:
+        """Drop the in-memory name index and filter sets (rebuilt on the next read)."""
+        self._names: NameIndex | None = None
+        self._to_name = np.zeros(0, dtype=np.int32)  # SQLite id -> NameIndex id
+        self._attr_sets: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+
+    def names(self) -> NameIndex:
+        """The in-memory name index of the powers (ids in IRI order), built on first use
+        after a write from the ``power`` table."""
+        names = self._names
+        if names is not None:
+            return names
+        with self._lock:
+            if self._names is None:
+                rows = self._db.execute("SELECT id, iri, name FROM power ORDER BY iri").fetchall()
+                names = NameIndex.build((iri, name) for _, iri, name in rows)
+                sql_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                to_name = np.full(int(sql_ids.max()) + 1 if len(rows) else 0, -1, dtype=np.int32)
+                to_name[sql_ids] = np.arange(len(rows), dtype=np.int32)
+                self._to_name, self._attr_sets = to_name, {}
+                self._names = names
+            return self._names
+
+    def _attr_ids(self, key: str, values: Sequence[str]) -> np.ndarray:
+        """Sorted NameIndex ids of the powers with one of these values (call under the lock,
+        after ``names()``)."""
+        k = (key, tuple(sorted(set(values))))
+        found = self._attr_sets.get(k)
+        if found is None:
+            marks = ", ".join("?" * len(k[1]))
+            cur = self._db.execute(
+                f"SELECT DISTINCT id FROM attr WHERE key = ? AND value IN ({marks})", [key, *k[1]]
+            )
+            sql_ids = np.fromiter((r[0] for r in cur), dtype=np.int64)
+            sql_ids = sql_ids[sql_ids < len(self._to_name)]
+            found = self._to_name[sql_ids]
+            found = np.sort(found[found >= 0])
+            if len(self._attr_sets) >= ATTR_CACHE:
+                self._attr_sets.clear()
+            self._attr_sets[k] = found
+        return found
 
     def _wipe(self) -> None:
-        for table in ("power", "attr", "gram"):
+        for table in ("power", "attr"):
             self._db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
 
     def clear(self) -> None:
@@ -140,6 +173,7 @@ class PowerIndex:
             self._wipe()
             self._set_meta("dirty", "0")
             self._db.execute("COMMIT")
+            self._forget_memory()
 
     def close(self) -> None:
         with self._lock:
@@ -159,6 +193,8 @@ class PowerIndex:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            finally:
+                self._forget_memory()
             return n
 
     def update(self, rows: Iterable[PowerRow], gone: Iterable[str]) -> None:
@@ -179,6 +215,8 @@ class PowerIndex:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            finally:
+                self._forget_memory()
 
     def _delete(self, iris: Sequence[str]) -> dict[str, int]:
         """Drop these powers; returns their ids, which a re-inserted power keeps (so that
@@ -189,11 +227,8 @@ class PowerIndex:
             row = db.execute("SELECT id, name FROM power WHERE iri = ?", (iri,)).fetchone()
             if row is None:
                 continue
-            pid, name = row
+            pid, _ = row
             ids[iri] = pid
-            db.executemany(
-                "DELETE FROM gram WHERE gram = ? AND id = ?", ((g, pid) for g in grams(name))
-            )
             db.execute("DELETE FROM attr WHERE id = ?", (pid,))
             db.execute("DELETE FROM power WHERE id = ?", (pid,))
         return ids
@@ -221,10 +256,6 @@ class PowerIndex:
                 )
                 for pid, r in zip(ids, rows, strict=True)
             ),
-        )
-        db.executemany(
-            "INSERT INTO gram VALUES (?, ?)",
-            ((g, pid) for pid, r in zip(ids, rows, strict=True) for g in grams(r.name)),
         )
         db.executemany(
             "INSERT INTO attr VALUES (?, ?, ?)",
@@ -275,68 +306,35 @@ class PowerIndex:
     ) -> tuple[list[str], int]:
         """IRIs of one page of the powers whose name contains ``text`` and that have, for every
         (key, values) in ``attrs``, one of the values; ordered by IRI; and their total."""
-        sets: list[str] = []
-        args: list[object] = []
-        verify = None
-        if text:
-            sets, args, verify = _text_sets(text)
-        for key, values in attrs:
-            if not values:
-                return [], 0
-            marks = ", ".join("?" * len(values))
-            sets.append(f"SELECT id FROM attr WHERE key = ? AND value IN ({marks})")
-            args += [key, *values]
+        if any(not values for _, values in attrs):
+            return [], 0
+        names = self.names()
         with self._lock:
-            db = self._db
-            ordered = self._meta("ordered") == "1"
-            if not sets:
-                total = db.execute("SELECT count(*) FROM power").fetchone()[0]
-                source, where, order = "power p", "", "p.id" if ordered else "p.iri"
-            else:
-                # the first set drives (a posting list, in id order); the others are probed
-                source = f"({sets[0]}) m JOIN power p ON p.id = m.id"
-                conds = [f"m.id IN ({x})" for x in sets[1:]]
-                if verify:
-                    conds.append("instr(p.name, ?) > 0")
-                    args.append(verify)
-                where = f"WHERE {' AND '.join(conds)}" if conds else ""
-                order = "m.id" if ordered else "p.iri"
-                if not conds:
-                    total = db.execute(f"SELECT count(*) FROM ({sets[0]})", args).fetchone()[0]
-                else:
-                    total = db.execute(f"SELECT count(*) FROM {source} {where}", args).fetchone()[0]
-            if limit <= 0 or offset >= total:
-                return [], total
-            rows = db.execute(
-                f"SELECT p.iri FROM {source} {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*args, limit, offset],
-            ).fetchall()
-        return [r[0] for r in rows], total
+            if names is not self._names:  # a write came between: use the new index
+                names = self.names()
+            sets = [self._attr_ids(key, values) for key, values in attrs]
+        if text:
+            sets.append(names.match(text))
+        if not sets:
+            found = None
+            total = len(names)
+        else:
+            found = min(sets, key=len)
+            for other in sets:
+                if other is not found and len(found):
+                    found = np.intersect1d(found, other, assume_unique=True)
+            total = len(found)
+        if limit <= 0 or offset >= total:
+            return [], total
+        if found is None:
+            return names.iris[offset : offset + limit], total
+        return names.to_iris(found[offset : offset + limit]), total
 
     def search(self, terms: Sequence[str], limit: int) -> list[tuple[str, int]]:
         """(IRI, number of terms its name contains) for powers containing at least one term,
-        by that number (descending) then IRI."""
-        terms = list(terms)  # a repeated term counts twice, as in the Neo4j store
-        if not terms or limit <= 0:
-            return []
-        parts, args = [], []
-        for t in terms:
-            if not t:
-                parts.append("SELECT id FROM power")
-                continue
-            sets, a, verify = _text_sets(t)
-            sub = " INTERSECT ".join(sets)
-            if verify:
-                sub = f"SELECT s.id FROM ({sub}) s JOIN power q ON q.id = s.id WHERE instr(q.name, ?) > 0"
-                a = [*a, verify]
-            parts.append(sub)
-            args += a
-        sql = (
-            f"SELECT p.iri, count(*) AS n FROM ({' UNION ALL '.join(parts)}) m "
-            "JOIN power p ON p.id = m.id GROUP BY m.id ORDER BY n DESC, p.iri LIMIT ?"
-        )
-        with self._lock:
-            return [(r[0], r[1]) for r in self._db.execute(sql, [*args, limit])]
+        by that number (descending) then IRI. A repeated term counts twice, as in the Neo4j
+        store."""
+        return self.names().search(list(terms), limit)
 
     def summaries(self, iris: Sequence[str]) -> dict[str, SummaryRow]:
         """The summary values of the given powers (those the index holds)."""
