@@ -14,6 +14,7 @@ seconds, and this instance's own writes at once.
 
 from __future__ import annotations
 
+import queue
 import re
 import threading
 import time
@@ -287,34 +288,60 @@ class Neo4jStore:
         self._load(batch, replace=is_document_graph(name))
 
     def load_file(self, path: Path) -> int:
-        count, done = 0, set()
-        batch: GraphBatch | None = None
+        """Stream N-Quads graph by graph. A reader thread parses the next graph while this
+        thread writes the current one (Neo4j works on the other core meanwhile)."""
+        done: set[str] = set()
+        batches: queue.Queue = queue.Queue(maxsize=2)
+        counted = [0]
+        stop = threading.Event()
 
-        def flush() -> None:
-            if batch is not None and batch.size:
-                document = is_document_graph(batch.name)
-                self._load(batch, replace=document and batch.name not in done)
-                if document:
-                    done.add(batch.name)
+        def read() -> None:
+            batch: GraphBatch | None = None
+            count = 0
+            try:
+                for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+                    if not isinstance(q.graph_name, ox.NamedNode):
+                        raise StoreError(f"{path}: quad {count + 1} is not in a named graph")
+                    name = q.graph_name.value
+                    # a document is written whole; a shared graph may go in several parts
+                    full = batch is not None and batch.size >= SHARED_FLUSH
+                    if batch is None or batch.name != name or full and not is_document_graph(name):
+                        if stop.is_set():
+                            return
+                        if batch is not None and batch.size:
+                            batches.put(batch)
+                        batch = GraphBatch(name)
+                    if not isinstance(q.subject, ox.NamedNode):
+                        raise StoreError(f"{path}: quad {count + 1} has a blank-node subject")
+                    batch.add(q.subject.value, q.predicate.value, from_oxigraph(q.object))
+                    count += 1
+                if batch is not None and batch.size:
+                    batches.put(batch)
+                counted[0] = count
+                batches.put(None)
+            except (SyntaxError, OSError, ValueError) as e:
+                batches.put(StoreError(f"cannot read {path}: {e}"))
+            except StoreError as e:
+                batches.put(e)
 
+        reader = threading.Thread(target=read, name="prl-nquads-reader", daemon=True)
+        reader.start()
         try:
-            for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
-                if not isinstance(q.graph_name, ox.NamedNode):
-                    raise StoreError(f"{path}: quad {count + 1} is not in a named graph")
-                name = q.graph_name.value
-                # a document is written whole; a shared graph may go in several parts
-                full = batch is not None and batch.size >= SHARED_FLUSH
-                if batch is None or batch.name != name or full and not is_document_graph(name):
-                    flush()
-                    batch = GraphBatch(name)
-                if not isinstance(q.subject, ox.NamedNode):
-                    raise StoreError(f"{path}: quad {count + 1} has a blank-node subject")
-                batch.add(q.subject.value, q.predicate.value, from_oxigraph(q.object))
-                count += 1
-        except (SyntaxError, OSError, ValueError) as e:
-            raise StoreError(f"cannot read {path}: {e}") from e
-        flush()
-        return count
+            while (item := batches.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                document = is_document_graph(item.name)
+                self._load(item, replace=document and item.name not in done)
+                if document:
+                    done.add(item.name)
+        finally:
+            stop.set()
+            while reader.is_alive():  # unblock the reader when a write failed
+                try:
+                    batches.get(timeout=0.1)
+                except queue.Empty:
+                    pass
+        return counted[0]
 
     def _load(self, batch: GraphBatch, *, replace: bool) -> None:
         g = batch.name
