@@ -110,3 +110,17 @@ def test_load_command_validates_and_loads(tmp_path):
                                     "--statutes", str(STATUTES_DIR), "--data-dir", str(tmp_path / "s")])
     assert res.exit_code == 0, res.output
     assert "store now holds 4 powers" in res.output
+
+
+def test_every_package_is_shipped():
+    """A non-editable install (the README's quick start) must contain every package."""
+    import tomllib
+
+    root = README.parent
+    declared = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(p.parent.relative_to(root).parts)
+        for top in ("ingest", "graph_api", "ontology", "shapes", "sample")
+        for p in (root / top).rglob("__init__.py")
+    }
+    assert found <= declared, f"packages missing from pyproject.toml: {sorted(found - declared)}"
