@@ -263,15 +263,10 @@ def load_cmd(paths, statutes, no_validate, **store_opts) -> None:
     if not rest:
         return
     lists, roots = split_inputs(rest)
-    roots += list(statutes) or _bundled_sample()[1]
-    result = ingest(lists, roots)
+    roots += list(statutes)
+    result = ingest(lists, roots or _bundled_sample()[1])
     if not no_validate:
-        from rdflib import Graph
-
-        union = Graph()
-        for _, g in result.graphs:
-            union += g
-        report = validate_graph(union)
+        report = validate_graph(result.union())
         if not report.conforms:
             for r in report.violations[:20]:
                 click.echo(f"Violation: {r.where()}: {r.message} [{r.focus}]", err=True)
@@ -353,7 +348,7 @@ def ask_cmd(question, limit, as_json, **store_opts) -> None:
 def demo_cmd(data_dir: Path | None, port: int, no_serve: bool) -> None:
     """Ingest the bundled sample (real Karamay lists, Liaoning items and the statutes they cite),
     validate it, load it into the embedded store and serve the API on localhost."""
-    from ingest.validate import validate_file
+    from ingest.validate import validate_graph
 
     base = data_dir or Path(click.get_app_dir("prl"))
     base.mkdir(parents=True, exist_ok=True)
@@ -366,7 +361,7 @@ def demo_cmd(data_dir: Path | None, port: int, no_serve: bool) -> None:
         f"{result.statutes_included} statutes, {result.triples()} triples -> {out}"
     )
     click.echo(f"quarantine: {len(result.quarantine)} entries -> {json_path}")
-    report = validate_file(out)
+    report = validate_graph(result.union())  # the graph in hand, not the file re-read
     click.echo(
         f"SHACL: {'conforms' if report.conforms else 'does NOT conform'} "
         f"({len(report.violations)} violations, {len(report.warnings)} warnings)"

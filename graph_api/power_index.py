@@ -19,6 +19,7 @@ the index up to date, so a crash in between makes the next open rebuild it.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -182,35 +183,33 @@ class PowerIndex:
     # ------------------------------------------------------------------ writes
     def rebuild(self, rows: Iterable[PowerRow]) -> int:
         """Replace the whole index (in IRI order, so that ids follow IRIs); clears ``dirty``."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._wipe()
-                n = self._insert(sorted(rows, key=lambda r: r.iri), {})
-                self._set_meta("ordered", "1")
-                self._set_meta("dirty", "0")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            finally:
-                self._forget_memory()
-            return n
+        with self._transaction():
+            self._wipe()
+            n = self._insert(sorted(rows, key=lambda r: r.iri), {})
+            self._set_meta("ordered", "1")
+            self._set_meta("dirty", "0")
+        return n
 
     def update(self, rows: Iterable[PowerRow], gone: Iterable[str]) -> None:
         """Put ``rows`` in place of what the index held for those powers, drop the powers in
         ``gone``, and clear ``dirty`` — one transaction."""
         rows = list(rows)
+        with self._transaction():
+            kept = self._delete([r.iri for r in rows] + list(gone))
+            top = self._db.execute("SELECT max(iri) FROM power").fetchone()[0]
+            new = [r.iri for r in rows if r.iri not in kept]
+            if top is not None and new and min(new) < top:
+                self._set_meta("ordered", "0")  # ids no longer follow IRIs
+            self._insert(sorted(rows, key=lambda r: r.iri), kept)
+            self._set_meta("dirty", "0")
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One SQLite transaction under the lock; the in-memory copies are dropped after it."""
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                kept = self._delete([r.iri for r in rows] + list(gone))
-                top = self._db.execute("SELECT max(iri) FROM power").fetchone()[0]
-                new = [r.iri for r in rows if r.iri not in kept]
-                if top is not None and new and min(new) < top:
-                    self._set_meta("ordered", "0")  # ids no longer follow IRIs
-                self._insert(sorted(rows, key=lambda r: r.iri), kept)
-                self._set_meta("dirty", "0")
+                yield
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")

@@ -76,6 +76,13 @@ class IngestResult:
     def triples(self) -> int:
         return sum(len(g) for _, g in self.graphs)
 
+    def union(self) -> Graph:
+        """All named graphs merged into one (what pyshacl and Turtle output take)."""
+        union = Graph()
+        for _, g in self.graphs:
+            union += g
+        return union
+
 
 def is_statute_root(path: Path) -> bool:
     """A folder of statutes: named ``statutes`` or holding ``lawrefbook`` / ``flk_via_ansvar``."""
@@ -199,9 +206,7 @@ def write_graph(result: IngestResult, out: Path) -> None:
                     if line.endswith(" ."):
                         f.write(line[:-2] + suffix)
         return
-    union = Graph()
-    for _, g in result.graphs:
-        union += g
+    union = result.union()
     union.bind("prl", PRL)
     fmt = {".ttl": "turtle", ".nt": "nt"}.get(out.suffix)
     if fmt is None:

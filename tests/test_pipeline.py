@@ -15,13 +15,6 @@ from sample import LISTS_DIR, STATUTES_DIR
 from tests.conftest import shared_path
 
 
-def union(result) -> Graph:
-    g = Graph()
-    for _, part in result.graphs:
-        g += part
-    return g
-
-
 @pytest.fixture(scope="module")
 def sample_result():
     return ingest([LISTS_DIR], [STATUTES_DIR])
@@ -29,7 +22,7 @@ def sample_result():
 
 @pytest.fixture(scope="module")
 def sample_graph(sample_result) -> Graph:
-    return union(sample_result)
+    return sample_result.union()
 
 
 def test_sample_every_row_accounted(sample_result):
@@ -91,8 +84,8 @@ def test_same_body_one_node(sample_graph):
 
 def test_deterministic_iris(sample_result):
     again = ingest([LISTS_DIR], [STATUTES_DIR])
-    first = {(s, p, o) for s, p, o in union(sample_result) if p != PROV.startedAtTime}
-    second = {(s, p, o) for s, p, o in union(again) if p != PROV.startedAtTime}
+    first = {(s, p, o) for s, p, o in sample_result.union() if p != PROV.startedAtTime}
+    second = {(s, p, o) for s, p, o in again.union() if p != PROV.startedAtTime}
     assert first == second
 
 
@@ -143,7 +136,7 @@ def test_write_outputs(sample_result, tmp_path):
     assert out.stat().st_size > 0 and j.exists() and t.exists()
     from ingest.validate import load_graph
 
-    assert len(load_graph(out)) == len(union(sample_result))
+    assert len(load_graph(out)) == len(sample_result.union())
 
 
 # ------------------------------------------------------------------ all real lists
@@ -165,7 +158,7 @@ def test_all_real_lists_conform_and_resolve():
     stats = result.citations
     print("citations:", stats)
     assert stats["subdivision_share_of_found"] >= 0.95
-    report = validate_graph(union(result))
+    report = validate_graph(result.union())
     print(f"{len(report.violations)} violations, {len(report.warnings)} warnings")
     assert report.violations == [], [
         (r.where(), r.message, r.focus, r.path) for r in report.violations[:10]

@@ -29,10 +29,7 @@ def sample():
 
 @pytest.fixture(scope="module")
 def oracle(sample) -> Graph:
-    g = Graph()
-    for _, part in sample.graphs:
-        g += part
-    return g
+    return sample.union()
 
 
 def load_all(store, sample) -> None:
