@@ -11,12 +11,13 @@ whose ``graphs`` list names the graphs that state it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+import orjson
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
@@ -75,6 +76,7 @@ SUBDIVISION_KINDS = ("Book", "Chapter", "Section", "Article", "Paragraph", "Poin
 Obj = str | tuple[str, str]
 
 
+@functools.lru_cache(maxsize=4096)
 def compact(iri: str) -> str:
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns):
@@ -149,10 +151,13 @@ class GraphBatch:
         self.links: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.subjects: set[str] = set()
         self.size = 0
+        self._rows: list[dict] | None = None
+        self.object_table: list[str] = []  # the IRI objects, sorted (see rows)
 
     def add(self, s: str, p: str, o: Obj) -> None:
         self.size += 1
         self.subjects.add(s)
+        self._rows = None
         if isinstance(o, tuple):
             self.literals[s].add((p, o[0], o[1]))
         elif p == RDF_TYPE:
@@ -163,15 +168,66 @@ class GraphBatch:
     def facts(self, s: str) -> dict:
         return {"t": sorted(self.types.get(s, ())), "l": sorted(self.literals.get(s, ()))}
 
+    @property
+    def predicates(self) -> list[str]:
+        """The IRI-valued predicates, in the order of each row's ``o`` lists."""
+        return sorted(self.links)
+
+    def rows(self) -> list[dict]:
+        """One row per subject, sorted by IRI: ``facts`` (encoded), the node's ``props``
+        (without the IRI) and ``labels`` from these facts alone, and ``o``, per predicate the
+        sorted positions of its objects in ``object_table``. Positions instead of IRIs keep
+        the Bolt message small: a code list concept or the document is the object of
+        thousands of triples. Computed once (the N-Quads reader calls this before handing
+        the batch on)."""
+        if self._rows is None:
+            predicates = self.predicates
+            table = sorted({o for pairs in self.links.values() for _, o in pairs})
+            position = {o: i for i, o in enumerate(table)}
+            objects: dict[str, list[list[int]]] = {}
+            for i, p in enumerate(predicates):
+                for s, o in self.links[p]:
+                    if s not in objects:
+                        objects[s] = [[] for _ in predicates]
+                    objects[s][i].append(position[o])
+            empty = [[] for _ in predicates]
+            rows = []
+            for s in sorted(self.subjects):
+                facts = self.facts(s)
+                props, labels = view([facts], s)
+                del props["iri"]
+                links = objects.get(s, empty)
+                for os in links:
+                    os.sort()
+                rows.append(
+                    {
+                        "iri": s,
+                        "facts": encode_facts(facts),
+                        "props": props,
+                        "labels": labels,
+                        "o": links,
+                    }
+                )
+            self.object_table = table
+            self._rows = rows
+        return self._rows
+
+    def merged_row(self, row: dict, old: dict) -> dict:
+        """``row`` with what this graph already said about the subject (``old`` facts)."""
+        facts = merge_facts(self.facts(row["iri"]), old)
+        props, labels = view([facts], row["iri"])
+        del props["iri"]
+        return row | {"facts": encode_facts(facts), "props": props, "labels": labels}
+
 
 def encode_facts(facts: dict) -> str:
     t = [compact(x) for x in facts["t"]]
     lits = [[compact(p), lex, compact(c) if c and c[0] != "@" else c] for p, lex, c in facts["l"]]
-    return json.dumps({"t": t, "l": lits}, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps({"t": t, "l": lits}).decode()
 
 
 def decode_facts(text: str | None) -> dict:
-    d = json.loads(text) if text else {"t": [], "l": []}
+    d = orjson.loads(text) if text else {"t": [], "l": []}
     return {
         "t": [expand(x) for x in d["t"]],
         "l": [(expand(p), lex, expand(c) if c and c[0] != "@" else c) for p, lex, c in d["l"]],
@@ -183,6 +239,7 @@ def merge_facts(a: dict, b: dict) -> dict:
 
 
 # ------------------------------------------------------------------ the query view
+@functools.lru_cache(maxsize=4096)
 def prop_key(predicate: str, code: str) -> str:
     key = local_name(predicate)
     if key == "iri" or key.startswith("_"):

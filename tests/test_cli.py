@@ -87,7 +87,9 @@ def test_demo_loads_the_embedded_store(tmp_path):
     assert res.exit_code == 0, res.output
     assert "SHACL: conforms" in res.output
     assert "embedded store" in res.output
-    ask = CliRunner().invoke(main, ["ask", "拒绝配合统计调查谁处罚", "--data-dir", str(tmp_path / "store")])
+    ask = CliRunner().invoke(
+        main, ["ask", "拒绝配合统计调查谁处罚", "--data-dir", str(tmp_path / "store")]
+    )
     assert ask.exit_code == 0, ask.output
     assert "克拉玛依市统计局" in ask.output and "统计法" in ask.output
 
@@ -106,8 +108,17 @@ def test_locked_store_is_a_clear_error(tmp_path):
 
 
 def test_load_command_validates_and_loads(tmp_path):
-    res = CliRunner().invoke(main, ["load", str(LISTS_DIR / "克拉玛依市科学技术局2024年权责清单.xls"),
-                                    "--statutes", str(STATUTES_DIR), "--data-dir", str(tmp_path / "s")])
+    res = CliRunner().invoke(
+        main,
+        [
+            "load",
+            str(LISTS_DIR / "克拉玛依市科学技术局2024年权责清单.xls"),
+            "--statutes",
+            str(STATUTES_DIR),
+            "--data-dir",
+            str(tmp_path / "s"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "store now holds 4 powers" in res.output
 
@@ -117,7 +128,9 @@ def test_every_package_is_shipped():
     import tomllib
 
     root = README.parent
-    declared = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    declared = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
     found = {
         ".".join(p.parent.relative_to(root).parts)
         for top in ("ingest", "graph_api", "ontology", "shapes", "sample")

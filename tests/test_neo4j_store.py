@@ -103,13 +103,13 @@ def test_kill_mid_load_leaves_no_partial_document(own_server, tmp_path):
     assert store.counts().powers == 10
 
     writing = threading.Event()
-    original = store._register
+    original = store._unlink
 
-    def register(tx, links):  # the document's write transaction has begun
+    def unlink(tx, g):  # the document's write transaction has begun
         writing.set()
-        return original(tx, links)
+        return original(tx, g)
 
-    store._register = register
+    store._unlink = unlink
     failure: list[BaseException] = []
 
     def load() -> None:
@@ -218,3 +218,51 @@ def test_api_answers_503_while_down_and_recovers(own_server, tmp_path):
         time.sleep(1)
     assert client.get("/v1/powers", params={"q": "许可"}).json()["total"] == 5
     store.close()
+
+
+# ------------------------------------------------------------------ reading N-Quads
+def read_batches(path: Path) -> tuple[int, list[tuple[str, bool, int]]]:
+    """What load_file would write, without a server: (quads, [(graph, replace, quads)])."""
+    handed: list[tuple[str, bool, int]] = []
+    store = Neo4jStore(f"bolt://127.0.0.1:{free_port()}", timeout=3)
+    try:
+        n = store._read_nquads(path, lambda b, r: handed.append((b.name, r, b.size)), [])
+    finally:
+        store.close()
+    return n, handed
+
+
+def quad(i: int, graph: str) -> str:
+    return f'<urn:s:{graph}:{i}> <urn:p> "{i}" <https://w3id.org/prl/id/{graph}> .\n'
+
+
+def test_a_document_split_by_shared_quads_is_one_transaction(tmp_path):
+    path = tmp_path / "interleaved.nq"
+    lines = [quad(i, "list/a") for i in range(3)] + [quad(0, "graph/organisations")]
+    lines += [quad(i, "list/a") for i in range(3, 6)] + [quad(1, "graph/organisations")]
+    lines += [quad(i, "list/b") for i in range(2)] + [quad(2, "graph/organisations")]
+    path.write_text("".join(lines), encoding="utf-8")
+    n, handed = read_batches(path)
+    assert n == len(lines)
+    docs = [h for h in handed if "/list/" in h[0]]
+    assert docs == [
+        ("https://w3id.org/prl/id/list/a", True, 6),
+        ("https://w3id.org/prl/id/list/b", True, 2),
+    ]
+    assert [h[1:] for h in handed if "/graph/" in h[0]] == [(False, 3)]
+
+
+def test_a_scattered_file_is_collected_graph_by_graph(tmp_path):
+    path = tmp_path / "sorted-by-subject.nq"
+    graphs = [f"list/d{k}" for k in range(4)] + ["graph/organisations"]
+    lines = [quad(i, g) for i in range(200) for g in graphs]  # every graph, round robin
+    path.write_text("".join(lines), encoding="utf-8")
+    n, handed = read_batches(path)
+    assert n == len(lines) == sum(size for _, _, size in handed)
+    # a few parts before the reader notices, then one part per graph for the rest
+    assert len(handed) <= 32 + 2 * len(graphs)
+    for g in graphs:
+        parts = [(r, size) for name, r, size in handed if name.endswith(g)]
+        assert parts[0][0] == g.startswith("list/")  # the first part of a document replaces
+        assert not any(r for r, _ in parts[1:])  # later parts merge
+        assert parts[-1][1] > 100  # the collected rest
