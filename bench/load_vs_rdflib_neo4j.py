@@ -5,7 +5,10 @@ Usage:
   python3 bench/load_vs_rdflib_neo4j.py --nq FILE
   python3 bench/load_vs_rdflib_neo4j.py --powers 10000      # synthetic, via bench/load.py
 
-The database is cleared before each loader and after the run. prl keeps named graphs, exact
+The database is cleared before each loader and after the run. An untimed warm-up round runs
+first (a freshly started Neo4j spends the first loads compiling its code paths, which would
+penalise whichever loader goes first), then ``--rounds`` timed rounds alternate the two
+loaders; the medians and their ratio are printed. prl keeps named graphs, exact
 datatypes and document ownership; rdflib-neo4j (batched, vocabulary IRIs shortened to local
 names) drops the graph names, so it does less work. Its time includes rdflib's N-Quads
 parsing, which is how it is used; the parse alone is timed and printed too.
@@ -14,6 +17,7 @@ parsing, which is how it is used; the parse alone is timed and printed too.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -78,35 +82,54 @@ def main() -> None:
     ap.add_argument("--uri", default="bolt://127.0.0.1:17687")
     ap.add_argument("--database", default="neo4j")
     ap.add_argument("--batch-size", type=int, default=5000, help="rdflib-neo4j batch size")
+    ap.add_argument("--writers", type=int, default=2, help="prl's parallel write transactions")
+    ap.add_argument("--rounds", type=int, default=3, help="timed rounds (medians are printed)")
+    ap.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="skip the untimed first round (a fresh server compiles its code paths then)",
+    )
     args = ap.parse_args()
     path = nquads(args)
     driver = GraphDatabase.driver(args.uri, auth=None, notifications_min_severity="OFF")
+    store = Neo4jStore(args.uri, None, args.database, timeout=60, writers=args.writers)
 
-    store = Neo4jStore(args.uri, None, args.database, timeout=60)
-    store.clear()
-    t = time.perf_counter()
-    n = store.load_file(path)
-    ours = time.perf_counter() - t
-    print(f"[prl] {n:,} quads in {ours:.1f} s ({n / ours:,.0f} quads/s): {store.counts()}")
-    store.clear()
+    def ours() -> float:
+        store.clear()
+        t = time.perf_counter()
+        n = store.load_file(path)
+        took = time.perf_counter() - t
+        print(f"  [prl] {n:,} quads in {took:.1f} s ({n / took:,.0f} quads/s): {store.counts()}")
+        store.clear()
+        return took
 
+    def theirs() -> float:
+        t = time.perf_counter()
+        m = rdflib_neo4j_load(path, driver, args.batch_size)
+        took = time.perf_counter() - t
+        print(f"  [rdflib-neo4j] {m:,} triples in {took:.1f} s ({m / took:,.0f} triples/s)")
+        store.clear()  # the store's own clear empties the whole database, its nodes too
+        # rdflib-neo4j's own constraint (outside our schema) is dropped with its Cypher
+        with driver.session(database=args.database) as s:
+            s.run("DROP CONSTRAINT n10s_unique_uri IF EXISTS").consume()
+        return took
+
+    if not args.no_warm_up:
+        print("warm-up round (not timed):")
+        ours(), theirs()
+    times: dict[str, list[float]] = {"prl": [], "rdflib-neo4j": []}
+    for r in range(args.rounds):
+        print(f"round {r + 1} of {args.rounds}:")
+        times["prl"].append(ours())
+        times["rdflib-neo4j"].append(theirs())
     t = time.perf_counter()
     Dataset().parse(str(path), format="nquads")
     parse = time.perf_counter() - t
-    t = time.perf_counter()
-    m = rdflib_neo4j_load(path, driver, args.batch_size)
-    theirs = time.perf_counter() - t
+    a, b = statistics.median(times["prl"]), statistics.median(times["rdflib-neo4j"])
+    print(f"median prl: {a:.1f} s; median rdflib-neo4j: {b:.1f} s")
+    print(f"  of which rdflib parsing the N-Quads alone takes ~{parse:.1f} s")
     print(
-        f"[rdflib-neo4j] {m:,} triples in {theirs:.1f} s ({m / theirs:,.0f} triples/s), "
-        f"of which rdflib parsing alone takes ~{parse:.1f} s"
-    )
-    store.clear()  # the store's own clear empties the whole database, rdflib-neo4j's nodes too
-    # rdflib-neo4j's own constraint (outside our schema) is dropped with its package's Cypher
-    with driver.session(database=args.database) as s:
-        s.run("DROP CONSTRAINT n10s_unique_uri IF EXISTS").consume()
-    print(
-        f"ratio rdflib-neo4j / prl: {theirs / ours:.1f}x "
-        f"(excluding rdflib parsing: {(theirs - parse) / ours:.1f}x)"
+        f"ratio rdflib-neo4j / prl: {b / a:.1f}x (excluding rdflib parsing: {(b - parse) / a:.1f}x)"
     )
     store.close()
     driver.close()
