@@ -152,7 +152,8 @@ class GraphBatch:
         self.subjects: set[str] = set()
         self.size = 0
         self._rows: list[dict] | None = None
-        self.object_table: list[str] = []  # the IRI objects, sorted (see rows)
+        self.table: list[str] = []  # subject and object IRIs, sorted (see rows)
+        self.link_rows: list[list[int]] = []  # [subject, object, predicate] positions
 
     def add(self, s: str, p: str, o: Obj) -> None:
         self.size += 1
@@ -174,41 +175,30 @@ class GraphBatch:
         return sorted(self.links)
 
     def rows(self) -> list[dict]:
-        """One row per subject, sorted by IRI: ``facts`` (encoded), the node's ``props``
-        (without the IRI) and ``labels`` from these facts alone, and ``o``, per predicate the
-        sorted positions of its objects in ``object_table``. Positions instead of IRIs keep
-        the Bolt message small: a code list concept or the document is the object of
-        thousands of triples. Computed once (the N-Quads reader calls this before handing
-        the batch on)."""
+        """One row per subject, sorted by IRI: ``facts`` (encoded), and the node's ``props``
+        (without the IRI) and ``labels`` from these facts alone. Also sets ``table`` (every
+        subject and object IRI, sorted) and ``link_rows``: per IRI-valued triple the positions
+        of its subject and object in ``table`` and of its predicate in ``predicates``.
+        Positions instead of IRIs keep the Bolt messages small: a code list concept or the
+        document is the object of thousands of triples. Computed once (the N-Quads reader
+        calls this before handing the batch on)."""
         if self._rows is None:
-            predicates = self.predicates
-            table = sorted({o for pairs in self.links.values() for _, o in pairs})
-            position = {o: i for i, o in enumerate(table)}
-            objects: dict[str, list[list[int]]] = {}
-            for i, p in enumerate(predicates):
-                for s, o in self.links[p]:
-                    if s not in objects:
-                        objects[s] = [[] for _ in predicates]
-                    objects[s][i].append(position[o])
-            empty = [[] for _ in predicates]
+            objects = {o for pairs in self.links.values() for _, o in pairs}
+            self.table = sorted(self.subjects | objects)
+            position = {x: i for i, x in enumerate(self.table)}
+            self.link_rows = sorted(
+                [position[s], position[o], k]
+                for k, p in enumerate(self.predicates)
+                for s, o in self.links[p]
+            )
             rows = []
             for s in sorted(self.subjects):
                 facts = self.facts(s)
                 props, labels = view([facts], s)
                 del props["iri"]
-                links = objects.get(s, empty)
-                for os in links:
-                    os.sort()
                 rows.append(
-                    {
-                        "iri": s,
-                        "facts": encode_facts(facts),
-                        "props": props,
-                        "labels": labels,
-                        "o": links,
-                    }
+                    {"iri": s, "facts": encode_facts(facts), "props": props, "labels": labels}
                 )
-            self.object_table = table
             self._rows = rows
         return self._rows
 
