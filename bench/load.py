@@ -487,19 +487,22 @@ def main() -> None:
     ap.add_argument("--powers", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=None, help="folder for the .nq and the store")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--nq", type=Path, default=None, help="reuse a graph generated before")
     ap.add_argument("--neo4j-uri", default=None)
     ap.add_argument("--neo4j-user", default="neo4j")
     ap.add_argument("--neo4j-password", default=None)
     args = ap.parse_args()
     folder = args.out or Path(tempfile.mkdtemp(prefix="prl-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    nq = folder / f"synthetic-{args.powers}.nq"
+    nq = args.nq or folder / f"synthetic-{args.powers}.nq"
 
-    t = time.perf_counter()
-    counts = generate(nq, args.powers, args.seed)
-    print(
-        f"generated {nq} ({nq.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s: {counts}"
-    )
+    if args.nq is None:
+        t = time.perf_counter()
+        counts = generate(nq, args.powers, args.seed)
+        print(
+            f"generated {nq} ({nq.stat().st_size / 1e6:.0f} MB) in "
+            f"{time.perf_counter() - t:.1f} s: {counts}"
+        )
 
     from graph_api.oxigraph_store import OxigraphStore
 
@@ -539,10 +542,16 @@ def main() -> None:
             print(f"[neo4j] skipped: {e}")
             return
         t = time.perf_counter()
-        if hasattr(neo, "clear"):
-            neo.clear()
+        neo.clear()
+        print(f"[neo4j] clear: {time.perf_counter() - t:.1f} s")
+        before = peak_mb()
+        t = time.perf_counter()
         n = neo.load_file(nq)
-        print(f"[neo4j] load of {n} quads: {time.perf_counter() - t:.1f} s")
+        load_s = time.perf_counter() - t
+        print(
+            f"[neo4j] load of {n} quads with {neo.writers} writers: {load_s:.1f} s, "
+            f"{n / load_s:,.0f} quads/s, client peak RSS {peak_mb():.0f} MB (before {before:.0f} MB)"
+        )
         query_timings(neo, "neo4j")
         neo.close()
 
