@@ -155,18 +155,18 @@ def test_neo4j_sees_writes_of_another_instance_within_refresh():
         writer.load_graph(doc2, g2)
         t = time.monotonic()
         while not reader.search_powers(["乙许"]):
-            assert time.monotonic() - t < REFRESH + 0.5, "a write by another instance not seen"
+            assert time.monotonic() - t < REFRESH + 2, "a write by another instance not seen"
             time.sleep(0.05)
         assert reader.find_powers(PowerFilter(text="许可")).total == 2
         writer.remove_document(doc)
         t = time.monotonic()
         while reader.find_powers(PowerFilter(text="许可")).total != 1:
-            assert time.monotonic() - t < REFRESH + 0.5, "a removal by another instance not seen"
+            assert time.monotonic() - t < REFRESH + 2, "a removal by another instance not seen"
             time.sleep(0.05)
         writer.clear()
         t = time.monotonic()
         while reader.search_powers(["许可"]):
-            assert time.monotonic() - t < REFRESH + 0.5, "a clear by another instance not seen"
+            assert time.monotonic() - t < REFRESH + 2, "a clear by another instance not seen"
             time.sleep(0.05)
     finally:
         reader.clear()
