@@ -266,3 +266,36 @@ def test_a_scattered_file_is_collected_graph_by_graph(tmp_path):
         assert parts[0][0] == g.startswith("list/")  # the first part of a document replaces
         assert not any(r for r, _ in parts[1:])  # later parts merge
         assert parts[-1][1] > 100  # the collected rest
+
+
+def test_a_deadlocked_load_is_retried(monkeypatch):
+    """Parallel writers can deadlock; Neo4j rolls one back and that graph is loaded again."""
+    from graph_api.neo4j_mapping import GraphBatch
+
+    class ServerError(Exception):  # what the driver raises carries Neo4j's status code
+        def __init__(self, code: str) -> None:
+            super().__init__(code)
+            self.code = code
+
+    store = Neo4jStore(f"bolt://127.0.0.1:{free_port()}", timeout=3)
+    calls: list[str] = []
+
+    def load(batch, *, replace):
+        calls.append(batch.name)
+        if len(calls) < 3:
+            cause = ServerError("Neo.TransientError.Transaction.DeadlockDetected")
+            raise StoreUnavailable("deadlock") from cause
+        if batch.name == "other":
+            cause = ServerError("Neo.TransientError.General.DatabaseUnavailable")
+            raise StoreUnavailable("unavailable") from cause
+
+    monkeypatch.setattr(store, "_load", load)
+    monkeypatch.setattr("graph_api.neo4j_store.time.sleep", lambda s: None)
+    try:
+        store._load_retrying(GraphBatch("g"), replace=True)
+        assert calls == ["g", "g", "g"]
+        with pytest.raises(StoreUnavailable, match="unavailable"):  # not a deadlock: no retry
+            store._load_retrying(GraphBatch("other"), replace=True)
+        assert calls[3:] == ["other"]
+    finally:
+        store.close()
