@@ -154,6 +154,7 @@ class GraphBatch:
         self._rows: list[dict] | None = None
         self.table: list[str] = []  # subject and object IRIs, sorted (see rows)
         self.link_rows: list[list[int]] = []  # [subject, object, predicate] positions
+        self.placeholders: list[str] = []  # objects that are not subjects here, sorted
 
     def add(self, s: str, p: str, o: Obj) -> None:
         self.size += 1
@@ -171,20 +172,21 @@ class GraphBatch:
 
     @property
     def predicates(self) -> list[str]:
-        """The IRI-valued predicates, in the order of each row's ``o`` lists."""
+        """The IRI-valued predicates, sorted (``link_rows`` give positions in this list)."""
         return sorted(self.links)
 
     def rows(self) -> list[dict]:
         """One row per subject, sorted by IRI: ``facts`` (encoded), and the node's ``props``
         (without the IRI) and ``labels`` from these facts alone. Also sets ``table`` (every
-        subject and object IRI, sorted) and ``link_rows``: per IRI-valued triple the positions
-        of its subject and object in ``table`` and of its predicate in ``predicates``.
-        Positions instead of IRIs keep the Bolt messages small: a code list concept or the
-        document is the object of thousands of triples. Computed once (the N-Quads reader
-        calls this before handing the batch on)."""
+        subject and object IRI, sorted), ``placeholders`` (objects that are no subject here)
+        and ``link_rows``: per IRI-valued triple the positions of its subject and object in
+        ``table`` and of its predicate in ``predicates``. Positions instead of IRIs keep the
+        Bolt messages small: a code list concept or the document is the object of thousands
+        of triples. Computed once (the N-Quads reader calls this before handing it on)."""
         if self._rows is None:
             objects = {o for pairs in self.links.values() for _, o in pairs}
             self.table = sorted(self.subjects | objects)
+            self.placeholders = sorted(objects - self.subjects)
             position = {x: i for i, x in enumerate(self.table)}
             self.link_rows = sorted(
                 [position[s], position[o], k]

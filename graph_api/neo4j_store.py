@@ -70,8 +70,6 @@ DEADLOCK_RETRIES = 5
 SCATTERED = 32  # graphs coming back in a file before load_file collects the rest whole
 FULLTEXT = "prl_power_name"
 SUBDIVISION = "s:Book|Chapter|Section|Article|Paragraph|Point"
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
-_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
 
 SCHEMA = [
     "CREATE CONSTRAINT prl_resource_iri IF NOT EXISTS FOR (n:Resource) REQUIRE n.iri IS UNIQUE",
@@ -125,13 +123,11 @@ Q_ORPHANS = """UNWIND $iris AS i MATCH (n:Resource {iri: i}) WHERE NOT EXISTS { 
 DELETE n"""
 
 # ------------------------------------------------------------------ read queries
-NAMES = "CASE WHEN p.label IS :: LIST<ANY> THEN p.label ELSE [p.label] END"
 CONCEPT = "{.iri, .notation, .prefLabel}"
 SUBDIV = "{.iri, .path, .label, .text, .ordinal, .ordinalSuffix}"
 VERSION = f"""{{.iri, .title, .label, .date_document,
     force: [(v)-[:LEGAL_FORCE]->(f) | f {CONCEPT}]}}"""
 FILTERS = {
-    "text": f"any(x IN {NAMES} WHERE x CONTAINS $text)",
     "body": "EXISTS { (p)-[:EXERCISED_BY]->(:Resource {iri: $body}) }",
     "type": "EXISTS { (p)-[:POWER_TYPE]->(c) WHERE c.notation = $type }",
     "level": "EXISTS { (p)-[:ADMIN_LEVEL]->(c) WHERE c.notation = $level }",
@@ -218,14 +214,6 @@ class _Names:
     def __init__(self, index: NameIndex, version: str | None) -> None:
         self.index, self.version = index, version
         self.filters: dict[tuple, object] = {}
-
-
-def fulltext_query(text: str) -> str | None:
-    """A Lucene phrase query whose hits include every name containing ``text``, or None when
-    the index cannot promise that (fewer than two CJK characters, or other characters)."""
-    if not _CJK.fullmatch(text):
-        return None
-    return '"' + _LUCENE_SPECIAL.sub(r"\\\1", text) + '"'
 
 
 class Neo4jStore:
@@ -469,11 +457,10 @@ class Neo4jStore:
                         old[r["iri"]] = decode_facts(r["facts"])
                 rows = [batch.merged_row(r, old[r["iri"]]) if r["iri"] in old else r for r in rows]
             multi = set()
+            query = Q_NODES % ("CREATE" if fresh else "MERGE")
             for chunk in _chunks(rows):
-                query = Q_NODES % ("CREATE" if fresh else "MERGE")
                 multi.update(r["iri"] for r in tx.run(query, g=g, rows=chunk))
-            objects = sorted({batch.table[x[1]] for x in batch.link_rows} - batch.subjects)
-            for chunk in _chunks(objects):
+            for chunk in _chunks(batch.placeholders):
                 tx.run(Q_OBJECTS, iris=chunk).consume()
             names = [_safe_type(types[p]) for p in batch.predicates]
             created, other = [], defaultdict(list)
@@ -630,24 +617,31 @@ class Neo4jStore:
             self._names, self._names_checked = names, checked
             return names
 
+    @staticmethod
+    def _filtered(flt: PowerFilter) -> tuple[str, dict]:
+        """``MATCH … WITH DISTINCT p WHERE …`` for every filter of ``flt`` but ``text`` (the
+        name index matches names), and its parameters."""
+        conds, params = [], {}
+        for f, cond in FILTERS.items():
+            if getattr(flt, f) is not None:
+                params[f] = getattr(flt, f)
+                conds.append(cond)
+        source = "MATCH (p:Power)"
+        anchors = [("document", "LISTED_IN"), ("body", "EXERCISED_BY")]
+        anchor = next(((f, t) for f, t in anchors if getattr(flt, f)), None)
+        if anchor:
+            source = f"MATCH (:Resource {{iri: ${anchor[0]}}})<-[:{anchor[1]}]-(p:Power)"
+        where = f"WHERE {' AND '.join(conds)}" if conds else ""
+        return f"{source} WITH DISTINCT p {where}", params
+
     def _filter_ids(self, names: _Names, flt: PowerFilter) -> object:
         """Sorted name-index ids of the powers matching the filters other than ``text``."""
-        key = tuple((f, getattr(flt, f)) for f in FILTERS if f != "text")
+        key = tuple((f, getattr(flt, f)) for f in FILTERS)
         found = names.filters.get(key)
         if found is None:
-            conds, params = [], {}
-            for f, cond in FILTERS.items():
-                if f != "text" and getattr(flt, f) is not None:
-                    params[f] = getattr(flt, f)
-                    conds.append(cond)
-            source = "MATCH (p:Power)"
-            anchors = [("document", "LISTED_IN"), ("body", "EXERCISED_BY")]
-            anchor = next(((f, t) for f, t in anchors if getattr(flt, f)), None)
-            if anchor:
-                source = f"MATCH (:Resource {{iri: ${anchor[0]}}})<-[:{anchor[1]}]-(p:Power)"
-            q = f"{source} WITH DISTINCT p WHERE {' AND '.join(conds)} RETURN collect(p.iri) AS iris"
-            iris = self._rows(q, "finding powers", **params)[0]["iris"]
-            found = names.index.ids_of(iris)
+            match, params = self._filtered(flt)
+            rows = self._rows(f"{match} RETURN collect(p.iri) AS iris", "finding powers", **params)
+            found = names.index.ids_of(rows[0]["iris"])
             if len(names.filters) >= FILTER_CACHE:
                 names.filters.clear()
             names.filters[key] = found
@@ -657,28 +651,18 @@ class Neo4jStore:
         if flt.text is not None:  # matched in memory, the other filters cached per version
             names = self._name_index()
             found = names.index.match(flt.text)
-            if any(getattr(flt, f) is not None for f in FILTERS if f != "text"):
-                others = self._filter_ids(names, flt)
-                found = np.intersect1d(found, others, assume_unique=True)
+            if any(getattr(flt, f) is not None for f in FILTERS):
+                found = np.intersect1d(found, self._filter_ids(names, flt), assume_unique=True)
             start = max(offset, 0)
             page = names.index.to_iris(found[start : start + max(limit, 0)])
             summaries = self._found_summaries(names, page)
             return Page(
                 tuple(summaries[i] for i in page if i in summaries), len(found), offset, limit
             )
-        conds, params = [], {"offset": max(offset, 0), "limit": max(limit, 0)}
-        source = "MATCH (p:Power)"
-        anchors = [("document", "LISTED_IN"), ("body", "EXERCISED_BY")]
-        anchor = next(((f, t) for f, t in anchors if getattr(flt, f)), None)
-        if anchor:
-            source = f"MATCH (:Resource {{iri: ${anchor[0]}}})<-[:{anchor[1]}]-(p:Power)"
-        for f, cond in FILTERS.items():
-            if getattr(flt, f) is not None:
-                params[f] = getattr(flt, f)
-                conds.append(cond)
-        where = f"WHERE {' AND '.join(conds)}" if conds else ""
-        q = f"""{source} WITH DISTINCT p {where} WITH p ORDER BY p.iri WITH collect(p.iri) AS found
+        match, params = self._filtered(flt)
+        q = f"""{match} WITH p ORDER BY p.iri WITH collect(p.iri) AS found
         RETURN size(found) AS total, found[$offset..$offset + $limit] AS page"""
+        params |= {"offset": max(offset, 0), "limit": max(limit, 0)}
         r = self._rows(q, "finding powers", **params)[0]
         return Page(tuple(self._summaries(r["page"])), r["total"], offset, limit)
 

@@ -19,7 +19,7 @@ import pytest
 
 from graph_api.models import PowerFilter
 from graph_api.neo4j_mapping import decode_facts, encode_facts, rel_type
-from graph_api.neo4j_store import REFRESH, Neo4jStore, fulltext_query
+from graph_api.neo4j_store import REFRESH, Neo4jStore
 from graph_api.store import StoreError, StoreUnavailable
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "neo4j-server"
@@ -147,13 +147,6 @@ def test_kill_mid_load_leaves_no_partial_document(own_server, tmp_path):
 
 
 # ------------------------------------------------------------------ mapping helpers
-def test_fulltext_query_only_for_cjk_runs():
-    assert fulltext_query("许可") == '"许可"'
-    assert fulltext_query("对") is None  # one character: no bigram to look up
-    assert fulltext_query("许可 OR *") is None  # anything else is scanned with CONTAINS
-    assert fulltext_query('许"可') is None
-
-
 def test_rel_type_names_and_collisions():
     assert rel_type(PRL + "exercisedBy", {}) == "EXERCISED_BY"
     assert rel_type("http://data.europa.eu/eli/ontology#is_part_of", {}) == "IS_PART_OF"
