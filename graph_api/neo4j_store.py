@@ -38,6 +38,7 @@ from neo4j.exceptions import (
 )
 from rdflib import Graph, URIRef
 
+from graph_api import documents
 from graph_api import neo4j_mapping as views
 from graph_api.models import (
     BodyView,
@@ -140,10 +141,8 @@ RETURN p.iri AS iri, p.label AS name, [(p)-[:POWER_TYPE]->(t) | t {CONCEPT}] AS 
   [(p)-[:EXERCISED_BY]->(b) | b {{.iri, .label}}] AS bodies,
   [(p)-[:SUB_ITEM_OF]->(q) | q {{.iri, .label}}] AS parents,
   [(p)-[:LISTED_IN]->(d) | d.iri] AS documents"""
-Q_POWER = f"""MATCH (p:Resource {{iri: $iri}}) WHERE p:Power
-RETURN [(p)-[:HANDLED_BY]->(u) | u {{.iri, .label}}] AS units,
+POWER_PARTS = f"""[(p)-[:HANDLED_BY]->(u) | u {{.iri, .label}}] AS units,
   [(p)-[:ADMIN_LEVEL]->(c) | c {CONCEPT}] AS levels,
-  [(q)-[:SUB_ITEM_OF]->(p) WHERE q:Power | q {{.iri, .label}}] AS subs,
   [(p)-[r:HAS_CITATION|HAS_DUTY_CITATION]->(c) | c {{.iri, .citationText, .citedTitle,
     .resolution, .unresolvedReason, rel: type(r),
     instruments: [(c)-[:CITES_INSTRUMENT]->(v) | v {VERSION}],
@@ -154,6 +153,10 @@ RETURN [(p)-[:HANDLED_BY]->(u) | u {{.iri, .label}}] AS units,
     methods: [(a)-[:METHOD]->(m) | m {CONCEPT}]}}] AS accountability,
   [(p)-[:WAS_DERIVED_FROM]->(s) WHERE s:SourceRecord | s {{.fileName, .sheetName, .rowNumber,
     docs: [(s)-[:IN_DOCUMENT]->(d) | d.iri]}}] AS provenance"""
+Q_POWER = f"""MATCH (p:Resource {{iri: $iri}}) WHERE p:Power
+RETURN [(q)-[:SUB_ITEM_OF]->(p) WHERE q:Power | q {{.iri, .label}}] AS subs, {POWER_PARTS}"""
+# the summaries and the details (but sub-items: not in the documents) in one round trip
+Q_DOCUMENTS = f"""{Q_SUMMARY}, [] AS subs, {POWER_PARTS}"""
 Q_BODY = f"""MATCH (b:Resource {{iri: $iri}}) WHERE b:Body
 RETURN b.iri AS iri, b.label AS label, [(b)-[:REGION]->(r) | r {{.iri, .label}}] AS regions,
   [(b)-[:ADMIN_LEVEL]->(c) | c {CONCEPT}] AS levels,
@@ -218,6 +221,7 @@ class _Names:
 
 class Neo4jStore:
     kind = "neo4j"
+    read_threads = 32  # answers the API computes at once (reads wait on the network)
 
     def __init__(
         self,
@@ -687,6 +691,12 @@ class Neo4jStore:
         if not rows or not summaries:
             return None
         return views.power_detail(summaries[0], rows[0])
+
+    def power_documents(self, iris: Sequence[str]) -> dict[str, bytes]:
+        rows = self._rows(Q_DOCUMENTS, "reading powers", iris=list(dict.fromkeys(iris)))
+        return {
+            r["iri"]: documents.power_json(views.power_detail(views.summary(r), r)) for r in rows
+        }
 
     def list_bodies(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
         return self._refs("Body", "label", offset, limit)

@@ -27,12 +27,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
+from graph_api import documents
 from graph_api import oxigraph_views as v
 from graph_api.models import (
     BodyView,
@@ -56,6 +57,7 @@ BATCH = 500  # powers per index-refresh query
 
 class OxigraphStore:
     kind = "oxigraph"
+    read_threads = 2  # answers the API computes at once (reads run Python under the GIL)
 
     def __init__(self, path: Path | None) -> None:
         self.path = Path(path) if path is not None else None
@@ -109,6 +111,9 @@ class OxigraphStore:
         triples = [(v.to_ox(s), v.to_ox(p), v.to_ox(o)) for s, p, o in graph]
         with self._write, self._errors(f"loading graph {name}"):
             before = self._powers_in([g])
+            changed = {s.value for s, _, _ in triples if isinstance(s, ox.NamedNode)}
+            if is_document_graph(name):
+                changed |= self._subjects_in([g])
             self._index.mark_dirty()
             if is_document_graph(name):
                 body = " .\n".join(f"{s} {p} {o}" for s, p, o in triples)
@@ -117,11 +122,12 @@ class OxigraphStore:
                 )
             else:
                 self._store.extend(ox.Quad(s, p, o, g) for s, p, o in triples)
-            self._refresh(before | self._powers_in([g]))
+            self._refresh(before | self._powers_in([g]), changed)
 
     def load_file(self, path: Path) -> int:
         path = Path(path)
         graphs: set = set()
+        subjects: set[str] = set()  # the nodes the file says something about
         n = 0
         with self._write:
             with self._errors(f"reading the store before loading {path}"):
@@ -132,15 +138,20 @@ class OxigraphStore:
                 graphs.add(quad.graph_name)
                 if rows is not None:
                     rows.add(quad)
+                elif isinstance(quad.subject, ox.NamedNode):
+                    subjects.add(quad.subject.value)
             with self._errors(f"loading {path}"):
-                self._load_parsed(path, graphs, rows)
+                self._load_parsed(path, graphs, rows, subjects)
         return n
 
-    def _load_parsed(self, path: Path, graphs: set, rows: v.FileRows | None) -> None:
+    def _load_parsed(
+        self, path: Path, graphs: set, rows: v.FileRows | None, subjects: set[str]
+    ) -> None:
         named = [g for g in graphs if isinstance(g, ox.NamedNode)]
         present = [g for g in named if self._store.contains_named_graph(g)]
         replaced = {g for g in present if is_document_graph(g.value)}
         before = self._powers_in(present)
+        changed = subjects | self._subjects_in(replaced)
         self._index.mark_dirty()
         if not replaced:
             self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
@@ -151,11 +162,12 @@ class OxigraphStore:
                 self._replace_from_file(path, g)
         self._forget()
         if rows is not None:  # the store was empty: the file's rows are the whole truth
-            self._index.rebuild(rows.rows())
+            found = rows.rows()
+            self._index.rebuild(found, self._documents(found))
         elif len(named) > 0.5 * max(1, self._document_count()):
             self._rebuild_index()
         else:
-            self._refresh(before | self._powers_in(named))
+            self._refresh(before | self._powers_in(named), changed)
 
     def _replace_from_file(self, path: Path, g: ox.NamedNode) -> None:
         quads = ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
@@ -171,9 +183,10 @@ class OxigraphStore:
             if not is_document_graph(document) or not self._store.contains_named_graph(g):
                 return False
             before = self._powers_in([g])
+            changed = self._subjects_in([g])
             self._index.mark_dirty()
             self._store.remove_graph(g)
-            self._refresh(before)
+            self._refresh(before, changed)
         return True
 
     def clear(self) -> None:
@@ -193,10 +206,21 @@ class OxigraphStore:
             found.update(s["p"].value for s in v.q(self._store, v.Q_POWERS_IN_GRAPH, g=g))
         return found
 
-    def _refresh(self, powers: set[str]) -> None:
-        """Bring the index up to date for these powers (clears the dirty flag)."""
+    def _subjects_in(self, graphs: Iterable) -> set[str]:
+        found: set[str] = set()
+        for g in graphs:
+            found.update(
+                q.subject.value
+                for q in self._store.quads_for_pattern(None, None, None, g)
+                if isinstance(q.subject, ox.NamedNode)
+            )
+        return found
+
+    def _refresh(self, powers: set[str], changed: Iterable[str] = ()) -> None:
+        """Bring the index up to date for these powers and for the powers whose documents
+        were read from a ``changed`` node (clears the dirty flag)."""
         self._forget()
-        ordered = sorted(powers)
+        ordered = sorted(powers | self._index.dependents(changed))
         rows = {}
         for i in range(0, len(ordered), BATCH):
             sols = self._store.query(
@@ -206,11 +230,21 @@ class OxigraphStore:
         # a power is one while some graph still types it prl:Power
         typed = [p for p in ordered if self._look.has_type(p, "Power")]
         gone = [p for p in ordered if p not in set(typed)]
-        self._index.update([rows.get(p) or PowerRow(p) for p in typed], gone)
+        found = [rows.get(p) or PowerRow(p) for p in typed]
+        self._index.update(found, gone, self._documents(found))
 
     def _rebuild_index(self) -> None:
         self._forget()
-        self._index.rebuild(v.power_rows(v.q(self._store, v.Q_ALL_POWER_ROWS)).values())
+        found = list(v.power_rows(v.q(self._store, v.Q_ALL_POWER_ROWS)).values())
+        self._index.rebuild(found, self._documents(found))
+
+    def _documents(self, rows: Sequence[PowerRow]) -> Iterator[tuple[str, bytes, set[str]]]:
+        """The JSON document of each power, and the nodes it was read from (built lazily,
+        while the index takes them)."""
+        for row in rows:
+            look = self._look.reading()
+            detail = self._detail(row.summary(), look, sub_items=False)
+            yield row.iri, documents.power_json(detail), look.touched
 
     def _document_count(self) -> int:
         return sum(1 for g in self._store.named_graphs() if is_document_graph(g.value))
@@ -220,8 +254,8 @@ class OxigraphStore:
         rows = self._index.summaries(iris)
         return [self._summary(rows[i]) for i in iris if i in rows]
 
-    def _summary(self, r: SummaryRow) -> PowerSummary:
-        look = self._look
+    def _summary(self, r: SummaryRow, look: v.Lookup | None = None) -> PowerSummary:
+        look = look or self._look
         return PowerSummary(
             iri=r.iri,
             name=r.name,
@@ -278,21 +312,32 @@ class OxigraphStore:
             rows = self._index.summaries([iri])
             if iri not in rows:
                 return None
-            look = self._look
-            return PowerDetail(
-                summary=self._summary(rows[iri]),
-                units=tuple(look.ref(u) for u in look.iris(iri, v.prl("handledBy"))),
-                levels=tuple(look.concept(c) for c in look.iris(iri, v.prl("adminLevel"))),
-                sub_items=tuple(
-                    look.ref(s)
-                    for s in look.subjects(v.prl("subItemOf"), iri)
-                    if self._index.has(s)
-                ),
-                citations=look.citations(iri),
-                duties=look.duties(iri),
-                accountability=look.accountability(iri),
-                provenance=look.provenance(iri),
+            return self._detail(rows[iri], self._look.reading())
+
+    def _detail(self, row: SummaryRow, look: v.Lookup, *, sub_items: bool = True) -> PowerDetail:
+        """The power's detail; ``sub_items`` is left empty when not asked for (they are not
+        part of its JSON document)."""
+        iri = row.iri
+        return PowerDetail(
+            summary=self._summary(row, look),
+            units=tuple(look.ref(u) for u in look.iris(iri, v.prl("handledBy"))),
+            levels=tuple(look.concept(c) for c in look.iris(iri, v.prl("adminLevel"))),
+            sub_items=tuple(
+                self._look.ref(s)
+                for s in self._look.subjects(v.prl("subItemOf"), iri)
+                if self._index.has(s)
             )
+            if sub_items
+            else (),
+            citations=look.citations(iri),
+            duties=look.duties(iri),
+            accountability=look.accountability(iri),
+            provenance=look.provenance(iri),
+        )
+
+    def power_documents(self, iris: Sequence[str]) -> dict[str, bytes]:
+        with self._errors("reading powers"):
+            return self._index.documents([i for i in iris if v.valid_iri(i)])
 
     def _typed(self, cls: str) -> list[str]:
         quads = self._store.quads_for_pattern(None, v.RDF_TYPE, v.prl(cls), None)

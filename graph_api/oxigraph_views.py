@@ -195,6 +195,13 @@ class Lookup:
         self.labels.clear()
         self.concepts.clear()
 
+    def reading(self) -> Reading:
+        """A reader for one view (sharing this lookup's label and concept caches)."""
+        return Reading(self)
+
+    def touch(self, iri: str) -> None:
+        """Called with every subject a view reads (``Reading`` records them)."""
+
     def objects(self, s: str, p: ox.NamedNode) -> list:
         return list({x.object for x in self.store.quads_for_pattern(node(s), p, None, None)})
 
@@ -231,6 +238,7 @@ class Lookup:
         return {o.value for o in self.objects(s, RDF_TYPE) if isinstance(o, ox.NamedNode)}
 
     def label(self, iri: str) -> str:
+        self.touch(iri)
         lbl = self.labels.get(iri)
         if lbl is None:
             lbl = self.labels[iri] = _text(self.value(iri, node(RDFS_LABEL)))
@@ -240,6 +248,7 @@ class Lookup:
         return Ref(iri, self.label(iri))
 
     def concept(self, iri: str) -> Concept:
+        self.touch(iri)
         c = self.concepts.get(iri)
         if c is None:
             notation = self.value(iri, node(SKOS + "notation"))
@@ -380,6 +389,36 @@ class Lookup:
                 ),
             )
         )
+
+
+class Reading(Lookup):
+    """The reads of one view: each subject's statements fetched once (one pattern scan instead
+    of one per property), and every subject read recorded in ``touched``: what the view
+    depends on, so that a write to any of them marks the view stale."""
+
+    def __init__(self, lookup: Lookup) -> None:
+        self.store = lookup.store
+        self.labels, self.concepts = lookup.labels, lookup.concepts
+        self.props: dict[str, dict[str, set]] = {}
+        self.touched: set[str] = set()
+
+    def touch(self, iri: str) -> None:
+        self.touched.add(iri)
+
+    def _props(self, s: str) -> dict[str, set]:
+        found = self.props.get(s)
+        if found is None:
+            self.touched.add(s)
+            found = self.props[s] = {}
+            for x in self.store.quads_for_pattern(node(s), None, None, None):
+                found.setdefault(x.predicate.value, set()).add(x.object)
+        return found
+
+    def objects(self, s: str, p: ox.NamedNode) -> list:
+        return list(self._props(s).get(p.value, ()))
+
+    def has_type(self, s: str, cls: str) -> bool:
+        return prl(cls) in self._props(s).get(RDF_TYPE.value, ())
 
 
 def _text(v) -> str:

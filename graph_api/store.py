@@ -53,6 +53,7 @@ class StoreCorrupt(StoreError):
 @runtime_checkable
 class Store(Protocol):
     kind: str  # "oxigraph" or "neo4j"
+    read_threads: int  # how many reads are worth running at once (the API's read threads)
 
     # ---------------------------------------------------------------- writes
     def load_graph(self, name: str, graph: Graph) -> None:
@@ -81,6 +82,10 @@ class Store(Protocol):
     def get_power(self, iri: str) -> PowerDetail | None:
         """A power with its bodies, units, citations (with subdivision texts), duties,
         accountability and provenance."""
+
+    def power_documents(self, iris: Sequence[str]) -> dict[str, bytes]:
+        """The JSON document (``documents.power_json``) of each of these powers that exists,
+        by IRI: what ``/v1/powers/{id}`` and each answer serve."""
 
     def list_bodies(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
         """Bodies ordered by IRI, and their total."""

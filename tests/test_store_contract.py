@@ -10,10 +10,13 @@ Neo4j runs when ``PRL_TEST_NEO4J_URI`` names a reachable server (``.ci/run`` sta
 
 from __future__ import annotations
 
+import orjson
 import pytest
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from graph_api.documents import power_json
+from graph_api.ids import POWER
 from graph_api.models import PowerFilter
 from graph_api.store import is_document_graph
 from ingest.pipeline import ingest
@@ -281,6 +284,66 @@ def test_get_power_unknown(loaded):
     assert loaded.get_power("https://w3id.org/prl/id/power/none/000000000000") is None
 
 
+def test_power_documents_are_the_details_as_json(loaded, oracle):
+    """The stored documents (materialised at load time in the embedded store) are exactly the
+    JSON of ``get_power`` for every power; unknown and malformed IRIs are left out."""
+    every = sorted(powers(oracle))
+    found = loaded.power_documents(every + [every[0], POWER + "none/0", POWER + "bad iri>"])
+    assert sorted(found) == every
+    for p in every:
+        assert found[p] == power_json(loaded.get_power(p)), p
+
+
+def _citing_power(oracle: Graph) -> tuple[str, str, str]:
+    """A power whose basis cites a subdivision with text, the subdivision, and a body of it."""
+    for c, sub in sorted(oracle.subject_objects(PRL.citesSubdivision)):
+        p = oracle.value(None, PRL.hasCitation, c)
+        if p is not None and oracle.value(sub, PRL.text) is not None:
+            return str(p), str(sub), str(oracle.value(p, PRL.exercisedBy))
+    raise AssertionError("the sample has no cited subdivision with text")
+
+
+def test_documents_follow_writes_to_shared_nodes(empty, sample, oracle, tmp_path):
+    """A power's document shows what other graphs later say about the nodes it was read from
+    (a body's label, an article's text), and stops showing it when they are removed: through
+    ``load_graph`` of a shared graph, ``load_file``, and a list document that is loaded and
+    removed again."""
+    load_all(empty, sample)
+    power, sub, body = _citing_power(oracle)
+    others = [p for p in powers(oracle) if str(oracle.value(URIRef(p), PRL.exercisedBy)) == body]
+
+    def doc(p: str = power) -> dict:
+        return orjson.loads(empty.power_documents([p])[p])
+
+    def sub_texts() -> set[str]:
+        return {s["text"] for c in doc()["citations"] for s in c["subdivisions"] if s["iri"] == sub}
+
+    # shared graph: a smaller literal wins (the smallest value of a single-valued field shows)
+    amendment = Graph()
+    amendment.add((URIRef(sub), PRL.text, Literal("A 修改后的条文", lang="zh")))
+    empty.load_graph("https://w3id.org/prl/id/test/amendment", amendment)
+    assert sub_texts() == {"A 修改后的条文"}
+
+    # N-Quads file
+    nq = tmp_path / "label.nq"
+    nq.write_text(
+        f'<{body}> <{RDFS.label}> "A 新名称"@zh <https://w3id.org/prl/id/test/labels> .\n',
+        encoding="utf-8",
+    )
+    empty.load_file(nq)
+    for p in others:
+        assert doc(p)["bodies"][0]["label"] == "A 新名称", p
+
+    # a list document that says something about a shared node, then its removal
+    extra = "https://w3id.org/prl/id/list/test-extra"
+    g = Graph()
+    g.add((URIRef(body), RDFS.label, Literal("0 临时名称", lang="zh")))
+    empty.load_graph(extra, g)
+    assert doc(others[0])["bodies"][0]["label"] == "0 临时名称"
+    assert empty.remove_document(extra)
+    assert doc(others[0])["bodies"][0]["label"] == "A 新名称"
+
+
 def test_sub_items_link_to_parent(loaded, oracle):
     child = next((s for s in oracle.subjects(PRL.subItemOf, None)), None)
     if child is None:
@@ -336,8 +399,10 @@ def test_stores_agree_on_every_power(sample, oracle, tmp_path):
         stores.append(s)
     a, b = stores
     try:
-        for p in sorted(powers(oracle)):
+        every = sorted(powers(oracle))
+        for p in every:
             assert a.get_power(p) == b.get_power(p), p
+        assert a.power_documents(every) == b.power_documents(every)
         assert a.counts().powers == b.counts().powers
         for body in sorted(str(x) for x in set(oracle.subjects(RDF.type, PRL.Body))):
             assert a.get_body(body) == b.get_body(body)
