@@ -172,9 +172,9 @@ class NameIndex:
             return [(self.iris[i], 1) for i in ids.tolist()]
         counts = np.bincount(np.concatenate(matches), minlength=len(self.iris))
         out: list[tuple[str, int]] = []
-        for c in range(len(terms), 0, -1):
-            ids = np.flatnonzero(counts == c)[: limit - len(out)]
-            out.extend((self.iris[i], c) for i in ids.tolist())
+        for c in range(int(counts.max()), 0, -1):  # the highest count first, each by id
+            found = np.flatnonzero(counts == c)[: limit - len(out)]
+            out.extend((self.iris[i], c) for i in found.tolist())
             if len(out) >= limit:
                 break
         return out

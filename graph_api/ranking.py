@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from graph_api.models import PowerSummary
 
@@ -88,6 +89,17 @@ class Query:
     terms: tuple[str, ...]
     sub_terms: tuple[str, ...]
     types: tuple[str, ...]  # type notations the question names
+    clean: str = ""  # the question normalised
+    total: int = field(init=False, compare=False)  # characters of the terms (at least 1)
+
+    #: (sub-term, its length, the terms that contain it): a sub-term counts only when no
+    #: matched term contains it
+    subs: tuple[tuple[str, int, tuple[str, ...]], ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", sum(len(t) for t in self.terms) or 1)
+        subs = tuple((t, len(t), tuple(m for m in self.terms if t in m)) for t in self.sub_terms)
+        object.__setattr__(self, "subs", subs)
 
 
 def analyse(question: str) -> Query:
@@ -111,22 +123,13 @@ def analyse(question: str) -> Query:
             sub_terms.extend(o for o in official if o not in terms and o not in sub_terms)
     core = "".join(kept) or clean
     types = tuple(dict.fromkeys(code for word, code in TYPE_WORDS.items() if word in clean))
-    return Query(question, core, tuple(terms), tuple(sub_terms), types)
+    return Query(question, core, tuple(terms), tuple(sub_terms), types, clean)
 
 
 def score(q: Query, power: PowerSummary) -> float:
+    """The score of one candidate (``rank`` computes the same for many at once)."""
     name = normalise(power.name)
-    s = 0.0
-    if name in (q.core, normalise(q.text)):
-        s += 100
-    elif q.core and q.core in name:
-        s += 40
-    total = sum(len(t) for t in q.terms) or 1
-    covered = sum(len(t) for t in q.terms if t in name)
-    covered += 0.5 * sum(
-        len(t) for t in q.sub_terms if t in name and not any(t in m for m in q.terms if m in name)
-    )
-    s += 40 * min(1.0, covered / total)
+    s = _base(q, name)
     if q.core:
         s += 0.2 * fuzz.ratio(q.core, name) + 0.1 * fuzz.partial_ratio(q.core, name)
     if power.type.notation in q.types:
@@ -134,7 +137,43 @@ def score(q: Query, power: PowerSummary) -> float:
     return round(s, 3)
 
 
+def _base(q: Query, name: str) -> float:
+    """Exact or containing match and term overlap."""
+    s = 0.0
+    if name in (q.core, q.clean):
+        s += 100
+    elif q.core and q.core in name:
+        s += 40
+    covered = 0.0
+    for t in q.terms:
+        if t in name:
+            covered += len(t)
+    for t, n, within in q.subs:
+        if t in name and not any(m in name for m in within):
+            covered += 0.5 * n
+    return s + 40 * min(1.0, covered / q.total)
+
+
+@lru_cache(maxsize=200_000)
+def _name(name: str) -> str:
+    return normalise(name)
+
+
 def rank(q: Query, candidates: list[PowerSummary], limit: int) -> list[tuple[PowerSummary, float]]:
-    scored = [(p, score(q, p)) for p in candidates]
+    """The best ``limit`` candidates by ``score``, then shorter name, then IRI. Name
+    similarity is computed for all candidates in one call (``rapidfuzz.process.cdist``)."""
+    if not candidates:
+        return []
+    names = [_name(p.name) for p in candidates]
+    scores = [_base(q, n) for n in names]
+    if q.core:
+        ratio = process.cdist([q.core], names, scorer=fuzz.ratio, dtype=np.float64)[0]
+        partial = process.cdist([q.core], names, scorer=fuzz.partial_ratio, dtype=np.float64)[0]
+        for i, (r, pr) in enumerate(zip(ratio.tolist(), partial.tolist(), strict=True)):
+            scores[i] += 0.2 * r + 0.1 * pr
+    for i, p in enumerate(candidates):
+        if p.type.notation in q.types:
+            scores[i] += 8
+    scored = [(p, round(s, 3)) for p, s in zip(candidates, scores, strict=True)]
     scored.sort(key=lambda x: (-x[1], len(x[0].name), x[0].iri))
     return scored[:limit]
