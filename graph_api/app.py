@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -24,6 +26,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store if store is not None else open_store(settings)
     app.state.cache = AnswerCache(settings.cache_size, settings.cache_ttl)
+    threads = settings.read_threads or app.state.store.read_threads
+    app.state.reads = ThreadPoolExecutor(threads, thread_name_prefix="prl-read")
 
     @app.exception_handler(StoreUnavailable)
     async def unavailable(request: Request, exc: StoreUnavailable):

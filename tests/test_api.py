@@ -282,3 +282,17 @@ def test_answers_are_cached_until_a_write(store):
     off = create_app(Settings(store=store.kind, cache_size=0), store)
     TestClient(off).get("/v1/responsibility", params={"q": "统计调查"})
     assert off.state.cache.hits == 0 and off.state.cache.misses == 0
+
+
+def test_read_threads_follow_the_store_or_the_settings(tmp_path):
+    from graph_api.app import create_app
+    from graph_api.oxigraph_store import OxigraphStore
+    from graph_api.settings import Settings
+
+    store = OxigraphStore(None)
+    try:
+        default = create_app(Settings(data_dir=tmp_path), store)
+        assert default.state.reads._max_workers == store.read_threads == 2
+        assert create_app(Settings(read_threads=5), store).state.reads._max_workers == 5
+    finally:
+        store.close()
