@@ -471,6 +471,9 @@ def query_timings(store, label: str) -> None:
     if iri:
         ms, detail = timed(lambda: store.get_power(iri), repeat=20)
         print(f"[{label}] get_power: {ms:.2f} ms ({len(detail.citations)} citations)")
+        five = [p.iri for p in page.items[:5]]
+        ms, docs = timed(lambda: store.power_documents(five), repeat=20)
+        print(f"[{label}] power_documents of 5 powers (an answer page): {ms:.2f} ms")
         body = page.items[0].bodies[0].iri
         ms, view = timed(lambda: store.get_body(body), repeat=20)
         print(f"[{label}] get_body: {ms:.2f} ms ({view.power_count} powers)")

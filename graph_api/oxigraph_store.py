@@ -53,6 +53,7 @@ from graph_api.store import StoreCorrupt, StoreError, StoreUnavailable, is_docum
 
 __all__ = ["OxigraphStore", "QueryRefused", "QueryTimeout"]
 BATCH = 500  # powers per index-refresh query
+SHARED_PROPS = 100_000  # subjects whose statements a document build keeps at most
 
 
 class OxigraphStore:
@@ -241,8 +242,11 @@ class OxigraphStore:
     def _documents(self, rows: Sequence[PowerRow]) -> Iterator[tuple[str, bytes, set[str]]]:
         """The JSON document of each power, and the nodes it was read from (built lazily,
         while the index takes them)."""
+        shared: dict = {}  # statements of the nodes read so far (bodies, statutes … recur)
         for row in rows:
-            look = self._look.reading()
+            if len(shared) > SHARED_PROPS:
+                shared.clear()
+            look = self._look.reading(shared)
             detail = self._detail(row.summary(), look, sub_items=False)
             yield row.iri, documents.power_json(detail), look.touched
 

@@ -195,9 +195,10 @@ class Lookup:
         self.labels.clear()
         self.concepts.clear()
 
-    def reading(self) -> Reading:
-        """A reader for one view (sharing this lookup's label and concept caches)."""
-        return Reading(self)
+    def reading(self, props: dict | None = None) -> Reading:
+        """A reader for one view (sharing this lookup's label and concept caches, and
+        ``props`` when given)."""
+        return Reading(self, props)
 
     def touch(self, iri: str) -> None:
         """Called with every subject a view reads (``Reading`` records them)."""
@@ -396,19 +397,21 @@ class Reading(Lookup):
     of one per property), and every subject read recorded in ``touched``: what the view
     depends on, so that a write to any of them marks the view stale."""
 
-    def __init__(self, lookup: Lookup) -> None:
+    def __init__(self, lookup: Lookup, props: dict[str, dict[str, set]] | None = None) -> None:
         self.store = lookup.store
         self.labels, self.concepts = lookup.labels, lookup.concepts
-        self.props: dict[str, dict[str, set]] = {}
+        # statements by subject: this view's own, or shared by the views built in one write
+        # (the store does not change meanwhile)
+        self.props: dict[str, dict[str, set]] = {} if props is None else props
         self.touched: set[str] = set()
 
     def touch(self, iri: str) -> None:
         self.touched.add(iri)
 
     def _props(self, s: str) -> dict[str, set]:
+        self.touched.add(s)
         found = self.props.get(s)
         if found is None:
-            self.touched.add(s)
             found = self.props[s] = {}
             for x in self.store.quads_for_pattern(node(s), None, None, None):
                 found.setdefault(x.predicate.value, set()).add(x.object)
