@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from graph_api.cache import AnswerCache
 from graph_api.settings import Settings, open_store
-from graph_api.store import Store, StoreCorrupt, StoreUnavailable
+from graph_api.store import Store, StoreCorrupt, StoreError, StoreUnavailable
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -17,7 +20,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     from graph_api.routes import browse, powers, system
 
     settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await asyncio.get_running_loop().run_in_executor(app.state.reads, warm_up, app.state.store)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="prl: power-and-responsibility lists (权责清单)",
         version="0.1.0",
         description="Who is responsible for a matter, and under which law: powers, bodies, "
@@ -43,3 +53,16 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(browse.router)
     app.include_router(system.router)
     return app
+
+
+def warm_up(store: Store) -> None:
+    """Before the server takes requests: load the word segmenter and build the store's name
+    index (together some seconds), so that the first questions do not wait for them. A store
+    that cannot answer yet is not an error here: requests will say 503 until it can."""
+    from graph_api.ranking import analyse
+
+    analyse("食品经营许可")
+    try:
+        store.search_powers(["许可"], limit=1)
+    except StoreError as e:
+        logging.getLogger(__name__).warning("store not ready at startup: %s", e)

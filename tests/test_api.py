@@ -296,3 +296,21 @@ def test_read_threads_follow_the_store_or_the_settings(tmp_path):
         assert create_app(Settings(read_threads=5), store).state.reads._max_workers == 5
     finally:
         store.close()
+
+
+def test_startup_builds_the_name_index_before_requests(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from graph_api.app import create_app
+    from graph_api.oxigraph_store import OxigraphStore
+    from graph_api.settings import Settings
+
+    store = OxigraphStore(None)
+    try:
+        app = create_app(Settings(data_dir=tmp_path), store)
+        assert store._index._names is None
+        with TestClient(app) as client:  # runs the lifespan
+            assert store._index._names is not None
+            assert client.get("/v1/responsibility", params={"q": "许可"}).status_code == 200
+    finally:
+        store.close()
