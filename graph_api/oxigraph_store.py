@@ -112,11 +112,12 @@ class OxigraphStore:
         triples = [(v.to_ox(s), v.to_ox(p), v.to_ox(o)) for s, p, o in graph]
         with self._write, self._errors(f"loading graph {name}"):
             before = self._powers_in([g])
+            replace = is_document_graph(name)
             changed = {s.value for s, _, _ in triples if isinstance(s, ox.NamedNode)}
-            if is_document_graph(name):
+            if replace:  # the old statements go: their subjects change too
                 changed |= self._subjects_in([g])
             self._index.mark_dirty()
-            if is_document_graph(name):
+            if replace:
                 body = " .\n".join(f"{s} {p} {o}" for s, p, o in triples)
                 self._store.update(
                     f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{body} }} }}"

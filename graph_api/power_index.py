@@ -11,7 +11,8 @@ It also holds each power's JSON document as the API serves it (``doc``; built by
 some forty pattern reads of Oxigraph (about 2 ms). Each document comes with the nodes it was
 read from (``dep``: the power, its citations, duties, bodies, concepts, instrument versions,
 subdivisions …); a write to any of those nodes makes the store rebuild the documents that
-depend on it (``dependents``), in the same transaction as the rest of the index.
+depend on it (``dependents``). Documents are written after the power rows, in batches, and
+``dirty`` is cleared only with the last batch.
 
 Reads are answered in memory: a ``NameIndex`` (``name_index``) of the ``power`` table does the
 substring matching of ``find_powers`` and ``search_powers``, and the id sets of filter values
@@ -389,40 +390,30 @@ class PowerIndex:
         store."""
         return self.names().search(list(terms), limit)
 
+    def _rows_in(self, sql: str, keys: Iterable[str]) -> list[tuple]:
+        """Rows of ``sql`` (with ``{marks}`` where the placeholders of ``IN (…)`` go) for the
+        distinct ``keys``, 500 at a time (call under the lock)."""
+        keys = list(dict.fromkeys(keys))
+        out: list[tuple] = []
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            out += self._db.execute(sql.format(marks=", ".join("?" * len(chunk))), chunk)
+        return out
+
     def documents(self, iris: Sequence[str]) -> dict[str, bytes]:
         """The stored JSON documents of these powers (those the index holds)."""
-        out: dict[str, bytes] = {}
-        iris = list(dict.fromkeys(iris))
+        sql = "SELECT p.iri, d.json FROM power p JOIN doc d ON d.id = p.id WHERE p.iri IN ({marks})"
         with self._lock:
-            for i in range(0, len(iris), 500):
-                chunk = iris[i : i + 500]
-                marks = ", ".join("?" * len(chunk))
-                out.update(
-                    self._db.execute(
-                        "SELECT p.iri, d.json FROM power p JOIN doc d ON d.id = p.id "
-                        f"WHERE p.iri IN ({marks})",
-                        chunk,
-                    ).fetchall()
-                )
-        return out
+            return dict(self._rows_in(sql, iris))
 
     def dependents(self, nodes: Iterable[str]) -> set[str]:
         """IRIs of the powers whose documents were read from any of these nodes."""
-        found: set[str] = set()
-        nodes = list(nodes)
+        sql = (
+            "SELECT DISTINCT p.iri FROM node n JOIN dep d ON d.node = n.id "
+            "JOIN power p ON p.id = d.id WHERE n.iri IN ({marks})"
+        )
         with self._lock:
-            for i in range(0, len(nodes), 500):
-                chunk = nodes[i : i + 500]
-                marks = ", ".join("?" * len(chunk))
-                found.update(
-                    r[0]
-                    for r in self._db.execute(
-                        "SELECT DISTINCT p.iri FROM node n JOIN dep d ON d.node = n.id "
-                        f"JOIN power p ON p.id = d.id WHERE n.iri IN ({marks})",
-                        chunk,
-                    )
-                )
-        return found
+            return {r[0] for r in self._rows_in(sql, nodes)}
 
     def summaries(self, iris: Sequence[str]) -> dict[str, SummaryRow]:
         """The summary values of the given powers (those the index holds)."""
