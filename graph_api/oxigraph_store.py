@@ -58,7 +58,7 @@ SHARED_PROPS = 100_000  # subjects whose statements a document build keeps at mo
 
 class OxigraphStore:
     kind = "oxigraph"
-    read_threads = 2  # answers the API computes at once (reads run Python under the GIL)
+    read_threads = 0  # the API computes answers on its event loop (reads are in-process Python)
 
     def __init__(self, path: Path | None) -> None:
         self.path = Path(path) if path is not None else None

@@ -159,21 +159,44 @@ def _name(name: str) -> str:
     return normalise(name)
 
 
+def _contains(names: np.ndarray, text: str) -> np.ndarray:
+    return np.strings.find(names, text) >= 0
+
+
 def rank(q: Query, candidates: list[PowerSummary], limit: int) -> list[tuple[PowerSummary, float]]:
-    """The best ``limit`` candidates by ``score``, then shorter name, then IRI. Name
-    similarity is computed for all candidates in one call (``rapidfuzz.process.cdist``)."""
-    if not candidates:
+    """The best ``limit`` candidates by ``score``, then shorter name, then IRI: ``score``
+    for many candidates at once, each part one numpy or rapidfuzz call over all names."""
+    if not candidates or limit <= 0:
         return []
     names = [_name(p.name) for p in candidates]
-    scores = [_base(q, n) for n in names]
+    arr = np.array(names, dtype=np.str_)
+    has = {t: _contains(arr, t) for t in dict.fromkeys(q.terms + q.sub_terms)}
+    # exact or containing match, then term overlap (in the order ``_base`` adds them)
+    exact = (arr == q.core) | (arr == q.clean)
+    within = _contains(arr, q.core) if q.core else np.zeros(len(arr), dtype=bool)
+    s = np.where(exact, 100.0, np.where(within, 40.0, 0.0))
+    covered = np.zeros(len(arr))
+    for t in q.terms:
+        covered += np.where(has[t], float(len(t)), 0.0)
+    for t, n, containing in q.subs:
+        counts = has[t].copy()
+        for m in containing:
+            counts &= ~has[m]
+        covered += np.where(counts, 0.5 * n, 0.0)
+    s = s + 40 * np.minimum(1.0, covered / q.total)
     if q.core:
         ratio = process.cdist([q.core], names, scorer=fuzz.ratio, dtype=np.float64)[0]
         partial = process.cdist([q.core], names, scorer=fuzz.partial_ratio, dtype=np.float64)[0]
-        for i, (r, pr) in enumerate(zip(ratio.tolist(), partial.tolist(), strict=True)):
-            scores[i] += 0.2 * r + 0.1 * pr
-    for i, p in enumerate(candidates):
-        if p.type.notation in q.types:
-            scores[i] += 8
-    scored = [(p, round(s, 3)) for p, s in zip(candidates, scores, strict=True)]
+        s += 0.2 * ratio + 0.1 * partial
+    if q.types:
+        s += np.fromiter((8.0 if p.type.notation in q.types else 0.0 for p in candidates), float)
+    rounded = [round(x, 3) for x in s.tolist()]
+    # only the candidates scoring at least the limit-th best need the full ordering
+    if len(rounded) > limit:
+        cut = np.partition(np.array(rounded), len(rounded) - limit)[len(rounded) - limit]
+        keep = [i for i, x in enumerate(rounded) if x >= cut]
+    else:
+        keep = range(len(rounded))
+    scored = [(candidates[i], rounded[i]) for i in keep]
     scored.sort(key=lambda x: (-x[1], len(x[0].name), x[0].iri))
     return scored[:limit]

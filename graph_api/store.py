@@ -53,7 +53,9 @@ class StoreCorrupt(StoreError):
 @runtime_checkable
 class Store(Protocol):
     kind: str  # "oxigraph" or "neo4j"
-    read_threads: int  # how many reads are worth running at once (the API's read threads)
+    # how many reads are worth running at once (the API's read threads); 0: reads are short
+    # and in-process, the API computes answers on its event loop
+    read_threads: int
 
     # ---------------------------------------------------------------- writes
     def load_graph(self, name: str, graph: Graph) -> None:

@@ -292,8 +292,9 @@ def test_read_threads_follow_the_store_or_the_settings(tmp_path):
     store = OxigraphStore(None)
     try:
         default = create_app(Settings(data_dir=tmp_path), store)
-        assert default.state.reads._max_workers == store.read_threads == 2
+        assert store.read_threads == 0 and default.state.reads is None  # on the event loop
         assert create_app(Settings(read_threads=5), store).state.reads._max_workers == 5
+        assert create_app(Settings(read_threads=0), store).state.reads is None
     finally:
         store.close()
 
