@@ -14,8 +14,10 @@ containing a term. ``NameIndex`` answers that from numpy arrays:
 - The empty term is contained in every name (so it matches every power that has one).
 
 A power may have several names (Neo4j keeps every label); a term matches when any of them
-contains it. A power with no name matches nothing. The index is immutable: a store builds a
-new one after a write and swaps it in.
+contains it. A power with no name matches nothing. Each power may also carry its type (the
+store decides what: Neo4j gives the notation, the embedded store the concept IRI), so that
+``candidates`` can hand ranking all it needs without a read of the powers. The index is
+immutable: a store builds a new one after a write and swaps it in.
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ class NameIndex:
         named: np.ndarray,
         postings: np.ndarray,
         slices: dict[int, tuple[int, int]],
+        types: list[str | None] | None = None,
     ) -> None:
         self.iris = iris  # by id
+        self.types = types or [None] * len(iris)  # by id
         self._names = names  # the first name of each power ("" when none)
         self._extra = extra  # id -> every name, for powers with more than one
         self._named = named  # ids of the powers with at least one name
@@ -61,14 +65,18 @@ class NameIndex:
     @classmethod
     def build(
         cls,
-        powers: Iterable[tuple[str, str | Sequence[str] | None]],
+        powers: Iterable[tuple],
         *,
         key: Callable[[str], object] | None = None,
     ) -> NameIndex:
-        """From (IRI, name or names) pairs; ``key`` orders the IRIs (default: ``str``).
-        A repeated IRI keeps the names of every pair."""
+        """From (IRI, name or names) pairs or (IRI, name or names, type) triples; ``key``
+        orders the IRIs (default: ``str``). A repeated IRI keeps the names of every row and
+        the first type given."""
         by_iri: dict[str, list[str]] = {}
-        for iri, names in powers:
+        type_of: dict[str, str] = {}
+        for iri, names, *kind in powers:
+            if kind and kind[0] is not None:
+                type_of.setdefault(iri, kind[0])
             if names is None:
                 names = []
             elif isinstance(names, str):
@@ -119,7 +127,8 @@ class NameIndex:
             )
             postings = ids
         names = np.array(first, dtype=np.str_) if n else np.zeros(0, dtype="<U1")
-        return cls(iris, names, extra, named, postings.astype(np.int32), slices)
+        types = [type_of.get(i) for i in iris] if type_of else None
+        return cls(iris, names, extra, named, postings.astype(np.int32), slices, types)
 
     # ------------------------------------------------------------------ lookups
     def _posting(self, gram: str) -> np.ndarray:
@@ -159,25 +168,37 @@ class NameIndex:
         stop = None if limit is None else max(offset, 0) + max(limit, 0)
         return self.to_iris(ids[max(offset, 0) : stop]), len(ids)
 
-    def search(self, terms: Sequence[str], limit: int) -> list[tuple[str, int]]:
-        """(IRI, how many of the terms its names contain) for the powers containing at least
-        one; by that number (descending), then IRI; at most ``limit``. A repeated term
-        counts as often as it is given."""
+    def top(self, terms: Sequence[str], limit: int) -> list[tuple[int, int]]:
+        """(id, how many of the terms its names contain) for the powers containing at least
+        one; by that number (descending), then id (= IRI order); at most ``limit``. A
+        repeated term counts as often as it is given."""
         terms = list(terms)
         if not terms or limit <= 0 or not len(self.iris):
             return []
         matches = [self.match(t) for t in terms]
         if len(matches) == 1:
-            ids = matches[0][:limit]
-            return [(self.iris[i], 1) for i in ids.tolist()]
+            return [(i, 1) for i in matches[0][:limit].tolist()]
         counts = np.bincount(np.concatenate(matches), minlength=len(self.iris))
-        out: list[tuple[str, int]] = []
+        out: list[tuple[int, int]] = []
         for c in range(int(counts.max()), 0, -1):  # the highest count first, each by id
             found = np.flatnonzero(counts == c)[: limit - len(out)]
-            out.extend((self.iris[i], c) for i in found.tolist())
+            out.extend((i, c) for i in found.tolist())
             if len(out) >= limit:
                 break
         return out
+
+    def search(self, terms: Sequence[str], limit: int) -> list[tuple[str, int]]:
+        """``top`` by IRI."""
+        iris = self.iris
+        return [(iris[i], c) for i, c in self.top(terms, limit)]
+
+    def candidates(self, terms: Sequence[str], limit: int) -> list[tuple[str, str, object, int]]:
+        """``top`` as (IRI, first name, type, count)."""
+        found = self.top(terms, limit)
+        ids = [i for i, _ in found]
+        names = self._names[np.array(ids, dtype=np.int64)].tolist() if ids else []
+        iris, types = self.iris, self.types
+        return [(iris[i], n, types[i], c) for (i, c), n in zip(found, names, strict=True)]
 
     # ------------------------------------------------------------------ ids
     def to_iris(self, ids: np.ndarray) -> list[str]:

@@ -42,6 +42,7 @@ from graph_api import documents
 from graph_api import neo4j_mapping as views
 from graph_api.models import (
     BodyView,
+    Candidate,
     Counts,
     InstrumentView,
     Page,
@@ -84,7 +85,9 @@ REFRESH = 1.0  # seconds between checks of the powers' version by a reader
 FILTER_CACHE = 256  # id sets of non-text filters kept per name index
 Q_BUMP = "MERGE (m:_Meta {key: 'powers'}) SET m.version = randomUUID()"
 Q_VERSION = "OPTIONAL MATCH (m:_Meta {key: 'powers'}) RETURN m.version AS version"
-Q_NAMES = "MATCH (p:Power) RETURN collect([p.iri, p.label]) AS rows"  # one record: fast
+# one record (fast): IRI, name(s) and type concepts of every power
+Q_NAMES = """MATCH (p:Power) RETURN collect([p.iri, p.label,
+  [(p)-[:POWER_TYPE]->(t) | t {.iri, .notation}]]) AS rows"""
 Q_PREDICATES = """UNWIND $rows AS r MERGE (x:_Predicate {iri: r.iri})
 ON CREATE SET x.type = r.type RETURN x.iri AS iri, x.type AS type"""
 Q_UNLINK = """MATCH (:_Graph {iri: $g})-[:_DESCRIBES]->(s)-[r]->(o) WHERE $g IN r.graphs
@@ -209,6 +212,15 @@ def _chunks(rows: list, size: int = BATCH) -> Iterator[list]:
 def neo4j_order(iri: str) -> bytes:
     """The sort key of Neo4j's string order (UTF-16 code units)."""
     return iri.encode("utf-16-be", "surrogatepass")
+
+
+def _name_row(row: list) -> tuple:
+    """(IRI, names, type notation) of a power as its summary has them: the smallest name
+    first, the notation of the type with the smallest IRI."""
+    iri, names, types = row
+    kind = views.concept(min(types, key=lambda m: m["iri"])) if types else None
+    names = sorted(n for n in views.as_list(names) if isinstance(n, str))
+    return iri, names, kind.notation if kind else None
 
 
 class _Names:
@@ -615,7 +627,7 @@ class Neo4jStore:
                 version = tx.run(Q_VERSION).single()["version"]
                 if names is None or names.version != version:
                     rows = tx.run(Q_NAMES).single()["rows"]
-                    names = _Names(NameIndex.build(rows, key=neo4j_order), version)
+                    names = _Names(NameIndex.build(map(_name_row, rows), key=neo4j_order), version)
             if generation != self._names_generation:  # this instance wrote meanwhile
                 checked = float("-inf")  # check the version again on the next call
             self._names, self._names_checked = names, checked
@@ -680,6 +692,13 @@ class Neo4jStore:
         hits = names.index.search(terms, limit)
         found = self._found_summaries(names, [iri for iri, _ in hits])
         return [(found[iri], n) for iri, n in hits if iri in found]
+
+    def search_candidates(self, terms: Sequence[str], *, limit: int = 200) -> list[Candidate]:
+        terms = list(terms)
+        if not terms or limit <= 0:
+            return []
+        found = self._name_index().index.candidates(terms, limit)
+        return [Candidate(*row) for row in found]
 
     def _found_summaries(self, names: _Names, iris: Sequence[str]) -> dict[str, PowerSummary]:
         """Summaries by IRI, remembered while the powers' version stays the same."""

@@ -37,6 +37,7 @@ from graph_api import documents
 from graph_api import oxigraph_views as v
 from graph_api.models import (
     BodyView,
+    Candidate,
     Counts,
     InstrumentView,
     Page,
@@ -303,6 +304,12 @@ class OxigraphStore:
             found = self._index.search(list(terms), limit)
             summaries = self._found_summaries([i for i, _ in found])
             return [(summaries[i], n) for i, n in found if i in summaries]
+
+    def search_candidates(self, terms: Sequence[str], *, limit: int = 200) -> list[Candidate]:
+        with self._errors("searching powers"):
+            found = self._index.names().candidates(list(terms), limit)
+            notation = {t: self._look.concept(t).notation for t in {r[2] for r in found} if t}
+            return [Candidate(i, n, notation.get(t), c) for i, n, t, c in found]
 
     def _found_summaries(self, iris: Sequence[str]) -> dict[str, PowerSummary]:
         """Summaries by IRI, remembered until the next write (the name index is rebuilt after

@@ -164,8 +164,10 @@ class PowerIndex:
             return names
         with self._lock:
             if self._names is None:
-                rows = self._db.execute("SELECT id, iri, name FROM power ORDER BY iri").fetchall()
-                names = NameIndex.build((iri, name) for _, iri, name in rows)
+                rows = self._db.execute(
+                    "SELECT id, iri, name, type FROM power ORDER BY iri"
+                ).fetchall()
+                names = NameIndex.build(r[1:] for r in rows)  # types: concept IRIs
                 sql_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
                 to_name = np.full(int(sql_ids.max()) + 1 if len(rows) else 0, -1, dtype=np.int32)
                 to_name[sql_ids] = np.arange(len(rows), dtype=np.int32)

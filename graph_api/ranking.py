@@ -35,7 +35,7 @@ from functools import cache, lru_cache
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from graph_api.models import PowerSummary
+from graph_api.models import Candidate
 
 STOP_WORDS = {
     "什么", "哪个", "哪些", "哪家", "哪里", "哪部", "哪条", "哪", "谁", "谁来", "怎么", "怎样", "如何", "吗", "呢",
@@ -126,13 +126,13 @@ def analyse(question: str) -> Query:
     return Query(question, core, tuple(terms), tuple(sub_terms), types, clean)
 
 
-def score(q: Query, power: PowerSummary) -> float:
+def score(q: Query, power: Candidate) -> float:
     """The score of one candidate (``rank`` computes the same for many at once)."""
     name = normalise(power.name)
     s = _base(q, name)
     if q.core:
         s += 0.2 * fuzz.ratio(q.core, name) + 0.1 * fuzz.partial_ratio(q.core, name)
-    if power.type.notation in q.types:
+    if power.type in q.types:
         s += 8
     return round(s, 3)
 
@@ -163,7 +163,7 @@ def _contains(names: np.ndarray, text: str) -> np.ndarray:
     return np.strings.find(names, text) >= 0
 
 
-def rank(q: Query, candidates: list[PowerSummary], limit: int) -> list[tuple[PowerSummary, float]]:
+def rank(q: Query, candidates: list[Candidate], limit: int) -> list[tuple[Candidate, float]]:
     """The best ``limit`` candidates by ``score``, then shorter name, then IRI: ``score``
     for many candidates at once, each part one numpy or rapidfuzz call over all names."""
     if not candidates or limit <= 0:
@@ -189,7 +189,7 @@ def rank(q: Query, candidates: list[PowerSummary], limit: int) -> list[tuple[Pow
         partial = process.cdist([q.core], names, scorer=fuzz.partial_ratio, dtype=np.float64)[0]
         s += 0.2 * ratio + 0.1 * partial
     if q.types:
-        s += np.fromiter((8.0 if p.type.notation in q.types else 0.0 for p in candidates), float)
+        s += np.fromiter((8.0 if p.type in q.types else 0.0 for p in candidates), float)
     rounded = [round(x, 3) for x in s.tolist()]
     # only the candidates scoring at least the limit-th best need the full ordering
     if len(rounded) > limit:

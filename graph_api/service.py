@@ -22,10 +22,9 @@ def responsibility(store: Store, question: str, *, limit: int = 10) -> dict[str,
 def responsibility_json(store: Store, question: str, *, limit: int = 10) -> bytes:
     """``responsibility`` as JSON, assembled from the powers' stored JSON documents."""
     q = analyse(question)
-    found = (
-        store.search_powers(list(q.terms) + list(q.sub_terms), limit=CANDIDATES) if q.terms else []
-    )
-    ranked = rank(q, [p for p, _ in found], limit)
+    terms = list(q.terms) + list(q.sub_terms)
+    found = store.search_candidates(terms, limit=CANDIDATES) if q.terms else []
+    ranked = rank(q, found, limit)
     docs = store.power_documents([p.iri for p, _ in ranked])
     answers = [documents.scored(docs[p.iri], s) for p, s in ranked if p.iri in docs]
     result: dict[str, Any] = {"query": question, "terms": list(q.terms), "answers": answers}

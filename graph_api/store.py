@@ -20,6 +20,7 @@ from rdflib import Graph
 
 from graph_api.models import (
     BodyView,
+    Candidate,
     Counts,
     InstrumentView,
     Page,
@@ -80,6 +81,10 @@ class Store(Protocol):
     ) -> list[tuple[PowerSummary, int]]:
         """Powers whose name contains at least one of the terms, with how many terms it
         contains; ordered by that count (descending), then IRI; at most ``limit``."""
+
+    def search_candidates(self, terms: Sequence[str], *, limit: int = 200) -> list[Candidate]:
+        """The powers of ``search_powers``, in its order, as candidates for ranking: IRI,
+        name, type notation and count, from memory (no read of the powers)."""
 
     def get_power(self, iri: str) -> PowerDetail | None:
         """A power with its bodies, units, citations (with subdivision texts), duties,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_api.models import Concept, PowerSummary
+from graph_api.models import Candidate
 from graph_api.ranking import analyse, rank, score
 
 NAMES = [
@@ -22,8 +22,7 @@ NAMES = [
     ("个体工商户登记", "07"),
 ]
 CANDIDATES = [
-    PowerSummary(f"https://w3id.org/prl/id/power/t/{i:04d}", n, Concept("", t, ""), (), None, "")
-    for i, (n, t) in enumerate(NAMES)
+    Candidate(f"https://w3id.org/prl/id/power/t/{i:04d}", n, t, 1) for i, (n, t) in enumerate(NAMES)
 ]
 
 

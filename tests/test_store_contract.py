@@ -252,6 +252,17 @@ def test_search_powers_orders_by_matched_terms(loaded, oracle):
     assert loaded.search_powers(terms, limit=3) == got[:3]
 
 
+@pytest.mark.parametrize("terms", [["统计", "处罚", "许可"], ["检查"], ["无此名称的事项"]])
+def test_search_candidates_are_the_found_powers_without_reading_them(loaded, terms):
+    found = loaded.search_powers(terms, limit=1000)
+    got = loaded.search_candidates(terms, limit=1000)
+    assert [(c.iri, c.name, c.type, c.hits) for c in got] == [
+        (s.iri, s.name, s.type.notation, n) for s, n in found
+    ]
+    assert loaded.search_candidates(terms, limit=2) == got[:2]
+    assert loaded.search_candidates([], limit=5) == []
+
+
 # ------------------------------------------------------------------ one power
 def test_get_power_detail(loaded, oracle):
     p = next(
