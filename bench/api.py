@@ -190,6 +190,38 @@ def bench_store(
             server.wait(timeout=60)
 
 
+def driver_ceiling(uri: str, n: int = 3000) -> None:
+    """Queries/s of the Neo4j Python driver for the cheapest read there is (one power's name
+    by its indexed IRI), from 8 and 32 threads, outside the API: the ceiling that any route
+    making one Neo4j round trip per request stays under on this machine."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from graph_api.neo4j_store import Neo4jStore
+
+    store = Neo4jStore(uri, auth=None)
+    try:
+        rows = store._rows("MATCH (p:Power) RETURN p.iri AS iri LIMIT $n", "sampling", n=n)
+        iris = [r["iri"] for r in rows]
+        query = "MATCH (p:Resource {iri: $iri}) RETURN p.label AS name"
+
+        def read(iri: str) -> None:
+            store._rows(query, "reading a name", iri=iri)
+
+        for threads in (8, 32):
+            with ThreadPoolExecutor(threads) as ex:
+                list(ex.map(read, iris[:200]))
+                t = time.perf_counter()
+                list(ex.map(read, iris))
+                took = time.perf_counter() - t
+            print(
+                f"neo4j     driver ceiling: {len(iris) / took:.0f} indexed one-row reads/s "
+                f"from {threads} threads (no HTTP)",
+                flush=True,
+            )
+    finally:
+        store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -227,6 +259,8 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
             )
             print(f"{label}: loaded {nq.name} in {time.perf_counter() - t:.1f} s", flush=True)
+        if label == "neo4j":
+            driver_ceiling(args.neo4j_uri)
         bench_store(label, serve_args, powers, questions, args.duration, args.connections)
 
 
