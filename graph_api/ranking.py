@@ -9,7 +9,8 @@ How ranking works (also in docs/api.md):
    pieces (``餐饮店`` -> ``餐饮``, ``饮店``) as weaker *sub-terms*, and everyday words add the
    words lists use for them (``办证`` -> ``许可``, ``饭店`` -> ``餐饮``; ``SYNONYMS``).
 3. The store returns candidate powers whose name contains at least one term or sub-term
-   (an indexed substring search in both stores).
+   (an in-memory substring index in both stores), each with its IRI, name and type
+   notation, as ``Candidate`` tuples: ranking reads no power.
 4. Each candidate is scored:
    - exact name match (the whole query, or the query without question words, equals the
      name): +100; the name contains that whole text: +40;
