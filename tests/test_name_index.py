@@ -94,7 +94,12 @@ def test_several_names_and_repeated_iris():
 
 def test_candidates_carry_the_first_name_and_type():
     index = NameIndex.build(
-        [("b", "乙许可", "02"), ("a", ["甲许可", "甲证"], None), ("a", "甲照", "01"), ("b", "x", "09")]
+        [
+            ("b", "乙许可", "02"),
+            ("a", ["甲许可", "甲证"], None),
+            ("a", "甲照", "01"),
+            ("b", "x", "09"),
+        ]
     )
     assert index.candidates(["许可"], 5) == [("a", "甲许可", "01", 1), ("b", "乙许可", "02", 1)]
     assert index.candidates(["甲", "证"], 5) == [("a", "甲许可", "01", 2)]
