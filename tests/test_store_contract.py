@@ -355,6 +355,42 @@ def test_documents_follow_writes_to_shared_nodes(empty, sample, oracle, tmp_path
     assert doc(others[0])["bodies"][0]["label"] == "A 新名称"
 
 
+@pytest.mark.parametrize("inline", [5_000, 0], ids=["in the write", "after the write"])
+def test_neo4j_serves_documents_it_stored_and_keeps_them_in_step(
+    empty, sample, oracle, inline, monkeypatch
+):
+    """Neo4j answers ``power_documents`` from its stored (:_Doc) nodes, which every write
+    rewrites (in its transaction, or after it when they are many): none is left to the
+    per-request fallback, before or after writes to shared nodes, and removing a list takes
+    its powers' documents away."""
+    if empty.kind != "neo4j":
+        pytest.skip("Neo4j's stored documents (the embedded store's are in its side index)")
+    from graph_api import neo4j_store
+
+    monkeypatch.setattr(neo4j_store, "INLINE_DOCS", inline)
+    load_all(empty, sample)
+    every = sorted(powers(oracle))
+    power, sub, body = _citing_power(oracle)
+
+    def check(iris: list[str]) -> None:
+        stored = empty._read_stored_documents(iris)
+        assert sorted(stored) == iris
+        assert stored == {p: power_json(empty.get_power(p)) for p in iris}
+
+    check(every)
+    amendment = Graph()
+    amendment.add((URIRef(sub), PRL.text, Literal("A 修改后的条文", lang="zh")))
+    amendment.add((URIRef(body), RDFS.label, Literal("A 新名称", lang="zh")))
+    empty.load_graph("https://w3id.org/prl/id/test/amendment", amendment)
+    check(every)
+    assert "A 修改后的条文" in empty.power_documents([power])[power].decode()
+    name, g = docs(sample)[0]
+    listed = sorted({str(p) for p in g.subjects(RDF.type, PRL.Power)})
+    assert listed and empty.remove_document(name)
+    assert empty._read_stored_documents(listed) == {} == empty.power_documents(listed)
+    check(sorted(set(every) - set(listed)))
+
+
 def test_sub_items_link_to_parent(loaded, oracle):
     child = next((s for s in oracle.subjects(PRL.subItemOf, None)), None)
     if child is None:
