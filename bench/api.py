@@ -23,12 +23,13 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import generate  # noqa: E402
+from graph_api.ids import POWER  # noqa: E402
 
 LUA = """
 local paths = {}
@@ -190,22 +191,21 @@ def bench_store(
             server.wait(timeout=60)
 
 
-def driver_ceiling(uri: str, n: int = 3000) -> None:
-    """Queries/s of the Neo4j Python driver for the cheapest read there is (one power's name
-    by its indexed IRI), from 8 and 32 threads, outside the API: the ceiling that any route
-    making one Neo4j round trip per request stays under on this machine."""
+ONE_NAME = "MATCH (p:Resource {iri: $iri}) RETURN p.label AS name"
+
+
+def driver_ceiling(uri: str, iris: list[str]) -> None:
+    """Reads/s of the Neo4j Python driver alone (not prl) for the cheapest read there is, one
+    power's name by its indexed IRI, from 8 and 32 threads: the ceiling that any route making
+    one Neo4j round trip per request stays under on this machine."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from graph_api.neo4j_store import Neo4jStore
+    from neo4j import GraphDatabase
 
-    store = Neo4jStore(uri, auth=None)
-    try:
-        rows = store._rows("MATCH (p:Power) RETURN p.iri AS iri LIMIT $n", "sampling", n=n)
-        iris = [r["iri"] for r in rows]
-        query = "MATCH (p:Resource {iri: $iri}) RETURN p.label AS name"
+    with GraphDatabase.driver(uri, auth=None) as driver:
 
         def read(iri: str) -> None:
-            store._rows(query, "reading a name", iri=iri)
+            driver.execute_query(ONE_NAME, iri=iri, routing_="r")
 
         for threads in (8, 32):
             with ThreadPoolExecutor(threads) as ex:
@@ -215,11 +215,9 @@ def driver_ceiling(uri: str, n: int = 3000) -> None:
                 took = time.perf_counter() - t
             print(
                 f"neo4j     driver ceiling: {len(iris) / took:.0f} indexed one-row reads/s "
-                f"from {threads} threads (no HTTP)",
+                f"from {threads} threads (the driver alone, no HTTP)",
                 flush=True,
             )
-    finally:
-        store.close()
 
 
 def main() -> None:
@@ -260,7 +258,8 @@ def main() -> None:
             )
             print(f"{label}: loaded {nq.name} in {time.perf_counter() - t:.1f} s", flush=True)
         if label == "neo4j":
-            driver_ceiling(args.neo4j_uri)
+            iris = [POWER + unquote(p.rsplit("/powers/", 1)[1]) for p in powers]
+            driver_ceiling(args.neo4j_uri, iris)
         bench_store(label, serve_args, powers, questions, args.duration, args.connections)
 
 

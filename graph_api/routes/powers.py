@@ -1,7 +1,7 @@
 """/v1/responsibility (the main question) and /v1/powers.
 
-The two hot routes answer from the app's cache on the event loop when they can, and go to a
-worker thread only to compute an answer."""
+The two hot routes answer from the app's cache on the event loop when they can, and compute
+an answer where the store's reads belong (``compute``)."""
 
 from __future__ import annotations
 
