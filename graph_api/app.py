@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -45,13 +44,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store if store is not None else open_store(settings)
     app.state.cache = AnswerCache(settings.cache_size, settings.cache_ttl)
-    threads = settings.read_threads
-    if threads is None:
-        threads = app.state.store.read_threads
-    # None: answers are computed on the event loop
-    app.state.reads = (
-        ThreadPoolExecutor(threads, thread_name_prefix="prl-read") if threads else None
-    )
 
     @app.exception_handler(StoreUnavailable)
     async def unavailable(request: Request, exc: StoreUnavailable):

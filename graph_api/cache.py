@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -39,20 +39,13 @@ class AnswerCache:
                 return hit[1]
         return None
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        if not self.enabled:
-            return compute()
-        now = time.monotonic()
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is not None and hit[0] > now:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return hit[1]  # type: ignore[return-value]
-        value = compute()  # outside the lock: a slow answer does not hold up the others
+    def put(self, key: Hashable, value: T) -> T:
+        """Keep ``value`` (computed after ``peek`` missed; None is not kept) and return it."""
+        if not self.enabled or value is None:
+            return value
         with self._lock:
             self.misses += 1
-            self._data[key] = (now + self.ttl, value)
+            self._data[key] = (time.monotonic() + self.ttl, value)
             self._data.move_to_end(key)
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)

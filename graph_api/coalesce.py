@@ -10,6 +10,7 @@ store.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable, Hashable, Sequence
@@ -20,6 +21,18 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 _STOP = object()
+# how a caller waits: a thread's future, or an event loop and its future
+Waiter = Future | tuple[asyncio.AbstractEventLoop, asyncio.Future]
+
+
+def _settle(settle: list[tuple[asyncio.Future, dict | None]], error: BaseException | None):
+    for done, outcome in settle:
+        if done.done():  # cancelled: the request went away
+            continue
+        if error is None:
+            done.set_result(outcome)
+        else:
+            done.set_exception(error)
 
 
 class Coalescer(Generic[K, V]):
@@ -49,6 +62,15 @@ class Coalescer(Generic[K, V]):
         self._queue.put((list(keys), done))
         return done.result()
 
+    async def get_async(self, keys: Sequence[K]) -> dict[K, V]:
+        """``get`` for the event loop: it waits without holding a thread."""
+        if not self._threads:
+            self._start()
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._queue.put((list(keys), (loop, done)))
+        return await done
+
     def _start(self) -> None:
         with self._lock:
             if self._closed:
@@ -77,16 +99,28 @@ class Coalescer(Generic[K, V]):
                 size += len(item[0])
             self._serve(batch)
 
-    def _serve(self, batch: list[tuple[list[K], Future]]) -> None:
+    def _serve(self, batch: list[tuple[list[K], Waiter]]) -> None:
         keys = list(dict.fromkeys(k for ks, _ in batch for k in ks))
         try:
             found = self._fetch(keys)
+            error = None
         except BaseException as e:  # every waiting caller gets the error
-            for _, done in batch:
-                done.set_exception(e)
-            return
+            found, error = {}, e
+        loops: dict[asyncio.AbstractEventLoop, list] = {}
         for ks, done in batch:
-            done.set_result({k: found[k] for k in ks if k in found})
+            outcome = {k: found[k] for k in ks if k in found} if error is None else None
+            if isinstance(done, Future):
+                if error is None:
+                    done.set_result(outcome)
+                else:
+                    done.set_exception(error)
+            else:  # an event loop's future: settled by its loop, one wake-up per batch
+                loops.setdefault(done[0], []).append((done[1], outcome))
+        for loop, settle in loops.items():
+            try:
+                loop.call_soon_threadsafe(_settle, settle, error)
+            except RuntimeError:  # the loop closed while its callers waited
+                pass
 
     def close(self) -> None:
         """Stop the dispatchers once the queued lookups are answered."""

@@ -14,6 +14,8 @@ seconds, and this instance's own writes at once.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import gc
 import queue
 import re
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pyoxigraph as ox
-from neo4j import GraphDatabase
+from neo4j import GraphDatabase, Query, Session
 from neo4j.exceptions import (
     DatabaseUnavailable,
     DriverError,
@@ -180,7 +182,9 @@ Q_PUT_DOCS = """UNWIND $rows AS r MERGE (d:_Doc {iri: r.iri}) SET d.json = r.jso
 Q_LOCK_DOCS = "UNWIND $iris AS i MATCH (d:_Doc {iri: i}) SET d._lock = true REMOVE d._lock"
 Q_DROP_DOCS = """UNWIND $iris AS i MATCH (d:_Doc {iri: i})
 WHERE NOT EXISTS { MATCH (p:Resource {iri: i}) WHERE p:Power } DELETE d"""
-Q_STORED_DOCS = "UNWIND $iris AS i MATCH (d:_Doc {iri: i}) RETURN d.iri AS iri, d.json AS json"
+# in one record: the driver reads each record with a few socket calls of its own
+Q_STORED_DOCS = """UNWIND $iris AS i MATCH (d:_Doc {iri: i})
+RETURN collect(d.iri) AS iris, collect(d.json) AS docs"""
 DOC_CHUNK = 500  # powers per document query
 # documents a write rewrites in its own transaction; more (a code list every power links to)
 # are rewritten after it commits, DOC_CHUNK per transaction, within one transaction's memory
@@ -258,10 +262,6 @@ class _Names:
 
 class Neo4jStore:
     kind = "neo4j"
-    # answers the API computes at once: their reads wait on the network, and the more wait
-    # together, the more share a round trip (at c=50 more threads did no worse; the gain of
-    # 64 over 32 was within this machine's run-to-run noise)
-    read_threads = 64
 
     def __init__(
         self,
@@ -288,7 +288,7 @@ class Neo4jStore:
         self._names_generation = 0  # counts this instance's writes
         self._names_lock = threading.Lock()
         self._memo = Memo()  # summaries of found powers, per name index (= per version)
-        self._stored_documents = Coalescer(self._read_stored_documents)
+        self._documents = Coalescer(self._read_documents)
 
     @classmethod
     def from_settings(cls, settings) -> Neo4jStore:
@@ -328,11 +328,16 @@ class Neo4jStore:
             raise StoreError(f"{where} failed while {action}: {e}") from e
 
     @contextmanager
+    def _session(self) -> Iterator[Session]:
+        if not self._schema_ready:
+            self._ensure_schema()
+        with self._driver.session(database=self.database) as session:
+            yield session
+
+    @contextmanager
     def _tx(self, action: str, *, write: bool = False):
         with self._errors(action):
-            if not self._schema_ready:
-                self._ensure_schema()
-            with self._driver.session(database=self.database) as session:
+            with self._session() as session:
                 with session.begin_transaction(timeout=None if write else self.timeout) as tx:
                     yield tx
                     tx.commit()
@@ -698,6 +703,10 @@ class Neo4jStore:
         self._names_generation += 1
         self._names = None
 
+    def _names_fresh(self) -> bool:
+        """Whether ``_name_index`` answers from memory, without a version check."""
+        return self._names is not None and time.monotonic() - self._names_checked < REFRESH
+
     def _name_index(self) -> _Names:
         """The name index, rebuilt when this instance wrote, or when the powers' version in
         the database changed (checked at most every ``REFRESH`` seconds)."""
@@ -800,19 +809,37 @@ class Neo4jStore:
 
     def power_documents(self, iris: Sequence[str]) -> dict[str, bytes]:
         """The stored documents, read together with those other threads ask for at the same
-        time (one round trip for many requests); built from the graph for powers without
-        one (a database written before documents were stored)."""
+        time (one round trip for many requests)."""
         iris = list(dict.fromkeys(iris))
-        got = self._stored_documents.get(iris) if iris else {}
-        missing = [i for i in iris if i not in got]
-        if missing:
-            with self._tx("reading powers") as tx:
-                got.update(self._built_documents(tx.run(Q_DOCUMENTS, iris=missing)))
-        return got
+        return self._documents.get(iris) if iris else {}
 
-    def _read_stored_documents(self, iris: list[str]) -> dict[str, bytes]:
-        with self._tx("reading powers") as tx:
-            return {r["iri"]: bytes(r["json"]) for r in tx.run(Q_STORED_DOCS, iris=iris)}
+    async def power_documents_async(self, iris: Sequence[str]) -> dict[str, bytes]:
+        iris = list(dict.fromkeys(iris))
+        return await self._documents.get_async(iris) if iris else {}
+
+    async def search_candidates_async(
+        self, terms: Sequence[str], *, limit: int = 200
+    ) -> list[Candidate]:
+        if self._names_fresh():
+            return self.search_candidates(terms, limit=limit)
+        # the version check (or a rebuild) waits on the network: not on the event loop
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, functools.partial(self.search_candidates, terms, limit=limit)
+        )
+
+    def _read_documents(self, iris: list[str]) -> dict[str, bytes]:
+        """Stored documents, and documents built from the graph for powers without one (a
+        database written before documents were stored). Auto-commit reads: one round trip
+        each, where a transaction takes three."""
+        with self._errors("reading powers"), self._session() as session:
+            r = session.run(Query(Q_STORED_DOCS, timeout=self.timeout), iris=iris).single()
+            got = dict(zip(r["iris"], map(bytes, r["docs"]), strict=True))
+            missing = [i for i in iris if i not in got]
+            if missing:
+                rows = session.run(Query(Q_DOCUMENTS, timeout=self.timeout), iris=missing)
+                got.update(self._built_documents(rows))
+            return got
 
     def list_bodies(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
         return self._refs("Body", "label", offset, limit)
@@ -853,5 +880,5 @@ class Neo4jStore:
                 session.run("RETURN 1").consume()
 
     def close(self) -> None:
-        self._stored_documents.close()
+        self._documents.close()
         self._driver.close()

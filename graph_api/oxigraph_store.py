@@ -59,7 +59,6 @@ SHARED_PROPS = 100_000  # subjects whose statements a document build keeps at mo
 
 class OxigraphStore:
     kind = "oxigraph"
-    read_threads = 0  # the API computes answers on its event loop (reads are in-process Python)
 
     def __init__(self, path: Path | None) -> None:
         self.path = Path(path) if path is not None else None
@@ -311,6 +310,11 @@ class OxigraphStore:
             notation = {t: self._look.concept(t).notation for t in {r[2] for r in found} if t}
             return [Candidate(i, n, notation.get(t), c) for i, n, t, c in found]
 
+    async def search_candidates_async(
+        self, terms: Sequence[str], *, limit: int = 200
+    ) -> list[Candidate]:
+        return self.search_candidates(terms, limit=limit)  # in-process: as fast as a hand-off
+
     def _found_summaries(self, iris: Sequence[str]) -> dict[str, PowerSummary]:
         """Summaries by IRI, remembered until the next write (the name index is rebuilt after
         every write, so it marks what the memo may hold)."""
@@ -350,6 +354,9 @@ class OxigraphStore:
     def power_documents(self, iris: Sequence[str]) -> dict[str, bytes]:
         with self._errors("reading powers"):
             return self._index.documents([i for i in iris if v.valid_iri(i)])
+
+    async def power_documents_async(self, iris: Sequence[str]) -> dict[str, bytes]:
+        return self.power_documents(iris)
 
     def _typed(self, cls: str) -> list[str]:
         quads = self._store.quads_for_pattern(None, v.RDF_TYPE, v.prl(cls), None)

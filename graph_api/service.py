@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from graph_api import documents
-from graph_api.ranking import analyse, normalise, rank
+from graph_api.ranking import Query, analyse, normalise, rank
 from graph_api.store import Store
 
 CANDIDATES = 100  # gold set top-3: 95.6% with 60, 100, 150 or 300 candidates
@@ -22,10 +22,26 @@ def responsibility(store: Store, question: str, *, limit: int = 10) -> dict[str,
 def responsibility_json(store: Store, question: str, *, limit: int = 10) -> bytes:
     """``responsibility`` as JSON, assembled from the powers' stored JSON documents."""
     q = analyse(question)
-    terms = list(q.terms) + list(q.sub_terms)
-    found = store.search_candidates(terms, limit=CANDIDATES) if q.terms else []
+    found = store.search_candidates(_terms(q), limit=CANDIDATES) if q.terms else []
     ranked = rank(q, found, limit)
     docs = store.power_documents([p.iri for p, _ in ranked])
+    return _answers(store, question, q, ranked, docs)
+
+
+async def responsibility_json_async(store: Store, question: str, *, limit: int = 10) -> bytes:
+    """``responsibility_json`` for the event loop: it waits for the store without a thread."""
+    q = analyse(question)
+    found = await store.search_candidates_async(_terms(q), limit=CANDIDATES) if q.terms else []
+    ranked = rank(q, found, limit)
+    docs = await store.power_documents_async([p.iri for p, _ in ranked])
+    return _answers(store, question, q, ranked, docs)
+
+
+def _terms(q: Query) -> list[str]:
+    return list(q.terms) + list(q.sub_terms)
+
+
+def _answers(store: Store, question: str, q: Query, ranked, docs: dict[str, bytes]) -> bytes:
     answers = [documents.scored(docs[p.iri], s) for p, s in ranked if p.iri in docs]
     result: dict[str, Any] = {"query": question, "terms": list(q.terms), "answers": answers}
     if not answers:
@@ -42,10 +58,10 @@ def suggestions(store: Store, question: str, *, limit: int = 5) -> list[dict[str
     chars = list(dict.fromkeys(c for c in clean if "\u4e00" <= c <= "\u9fff"))[:8]
     if not chars:
         return []
-    found = store.search_powers(chars, limit=CANDIDATES)
-    best = sorted(found, key=lambda x: (-fuzz.partial_ratio(clean, x[0].name), -x[1], x[0].iri))
+    found = store.search_candidates(chars, limit=CANDIDATES)
+    best = sorted(found, key=lambda p: (-fuzz.partial_ratio(clean, p.name), -p.hits, p.iri))
     out, seen = [], set()
-    for p, _ in best:
+    for p in best:
         if p.name not in seen:
             seen.add(p.name)
             out.append({"iri": p.iri, "name": p.name})
@@ -57,3 +73,8 @@ def suggestions(store: Store, question: str, *, limit: int = 5) -> list[dict[str
 def power_json(store: Store, iri: str) -> bytes | None:
     """The JSON document of one power (as in an answer, without a score), or None."""
     return store.power_documents([iri]).get(iri)
+
+
+async def power_json_async(store: Store, iri: str) -> bytes | None:
+    """``power_json`` for the event loop."""
+    return (await store.power_documents_async([iri])).get(iri)

@@ -36,9 +36,6 @@ class Settings(BaseSettings):
     sparql_result_cap: int = 10_000
     cache_size: int = 10_000  # answers kept by the API (0: no cache)
     cache_ttl: float = 60.0  # seconds an answer may be served after a write by another process
-    # threads computing answers of the hot routes (None: the store's ``read_threads``; 0: on
-    # the event loop)
-    read_threads: int | None = Field(None, ge=0, le=256)
 
 
 def open_store(settings: Settings):

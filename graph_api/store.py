@@ -54,9 +54,6 @@ class StoreCorrupt(StoreError):
 @runtime_checkable
 class Store(Protocol):
     kind: str  # "oxigraph" or "neo4j"
-    # how many reads are worth running at once (the API's read threads); 0: reads are short
-    # and in-process, the API computes answers on its event loop
-    read_threads: int
 
     # ---------------------------------------------------------------- writes
     def load_graph(self, name: str, graph: Graph) -> None:
@@ -86,6 +83,12 @@ class Store(Protocol):
         """The powers of ``search_powers``, in its order, as candidates for ranking: IRI,
         name, type notation and count, from memory (no read of the powers)."""
 
+    async def search_candidates_async(
+        self, terms: Sequence[str], *, limit: int = 200
+    ) -> list[Candidate]:
+        """``search_candidates`` for the API's event loop, which it must not hold up: a store
+        that would wait on the network or a lock waits here without blocking the loop."""
+
     def get_power(self, iri: str) -> PowerDetail | None:
         """A power with its bodies, units, citations (with subdivision texts), duties,
         accountability and provenance."""
@@ -93,6 +96,9 @@ class Store(Protocol):
     def power_documents(self, iris: Sequence[str]) -> dict[str, bytes]:
         """The JSON document (``documents.power_json``) of each of these powers that exists,
         by IRI: what ``/v1/powers/{id}`` and each answer serve."""
+
+    async def power_documents_async(self, iris: Sequence[str]) -> dict[str, bytes]:
+        """``power_documents`` for the API's event loop (as ``search_candidates_async``)."""
 
     def list_bodies(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
         """Bodies ordered by IRI, and their total."""

@@ -284,21 +284,6 @@ def test_answers_are_cached_until_a_write(store):
     assert off.state.cache.hits == 0 and off.state.cache.misses == 0
 
 
-def test_read_threads_follow_the_store_or_the_settings(tmp_path):
-    from graph_api.app import create_app
-    from graph_api.oxigraph_store import OxigraphStore
-    from graph_api.settings import Settings
-
-    store = OxigraphStore(None)
-    try:
-        default = create_app(Settings(data_dir=tmp_path), store)
-        assert store.read_threads == 0 and default.state.reads is None  # on the event loop
-        assert create_app(Settings(read_threads=5), store).state.reads._max_workers == 5
-        assert create_app(Settings(read_threads=0), store).state.reads is None
-    finally:
-        store.close()
-
-
 def test_startup_builds_the_name_index_before_requests(tmp_path):
     from fastapi.testclient import TestClient
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -60,4 +61,39 @@ def test_many_threads_get_their_own_answers():
     with ThreadPoolExecutor(16) as ex:
         got = list(ex.map(lambda k: c.get([k, k + 1000]), range(500)))
     assert got == [{k: -k, k + 1000: -(k + 1000)} for k in range(500)]
+    c.close()
+
+
+def test_event_loop_callers_wait_without_threads_and_share_fetches():
+    calls: list[list[int]] = []
+    release = threading.Event()
+
+    def fetch(keys):
+        calls.append(sorted(keys))
+        if len(calls) == 1:
+            assert release.wait(10)
+        if 13 in keys:
+            raise ConnectionError("store down")
+        return {k: k * 10 for k in keys}
+
+    c = Coalescer(fetch, dispatchers=1)
+
+    async def main():
+        first = asyncio.ensure_future(c.get_async([0]))
+        while not calls:
+            await asyncio.sleep(0.001)
+        later = [asyncio.ensure_future(c.get_async([k])) for k in range(1, 6)]
+        gone = asyncio.ensure_future(c.get_async([6]))
+        await asyncio.sleep(0.01)  # all queued behind the first fetch
+        gone.cancel()  # its request went away: the others are still answered
+        release.set()
+        assert await first == {0: 0}
+        assert await asyncio.gather(*later) == [{k: k * 10} for k in range(1, 6)]
+        with pytest.raises(ConnectionError, match="store down"):
+            await c.get_async([13])
+        # callers on threads and on the loop can share one coalescer
+        return await asyncio.to_thread(c.get, [7])
+
+    assert asyncio.run(main()) == {7: 70}
+    assert calls[:2] == [[0], [1, 2, 3, 4, 5, 6]]
     c.close()

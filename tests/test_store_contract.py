@@ -10,6 +10,8 @@ Neo4j runs when ``PRL_TEST_NEO4J_URI`` names a reachable server (``.ci/run`` sta
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
@@ -261,6 +263,7 @@ def test_search_candidates_are_the_found_powers_without_reading_them(loaded, ter
     ]
     assert loaded.search_candidates(terms, limit=2) == got[:2]
     assert loaded.search_candidates([], limit=5) == []
+    assert asyncio.run(loaded.search_candidates_async(terms, limit=1000)) == got
 
 
 # ------------------------------------------------------------------ one power
@@ -303,6 +306,13 @@ def test_power_documents_are_the_details_as_json(loaded, oracle):
     assert sorted(found) == every
     for p in every:
         assert found[p] == power_json(loaded.get_power(p)), p
+    # what the API's event loop awaits: the same, also when many ask at once
+    asked = [every[i:] + [POWER + "none/0"] for i in range(min(len(every), 30))]
+
+    async def many():
+        return await asyncio.gather(*(loaded.power_documents_async(a) for a in asked))
+
+    assert asyncio.run(many()) == [{p: found[p] for p in a if p in found} for a in asked]
 
 
 def _citing_power(oracle: Graph) -> tuple[str, str, str]:
@@ -372,8 +382,12 @@ def test_neo4j_serves_documents_it_stored_and_keeps_them_in_step(
     every = sorted(powers(oracle))
     power, sub, body = _citing_power(oracle)
 
+    def stored_documents(iris: list[str]) -> dict[str, bytes]:
+        r = empty._rows(neo4j_store.Q_STORED_DOCS, "reading documents", iris=iris)[0]
+        return dict(zip(r["iris"], map(bytes, r["docs"]), strict=True))
+
     def check(iris: list[str]) -> None:
-        stored = empty._read_stored_documents(iris)
+        stored = stored_documents(iris)
         assert sorted(stored) == iris
         assert stored == {p: power_json(empty.get_power(p)) for p in iris}
 
@@ -387,7 +401,7 @@ def test_neo4j_serves_documents_it_stored_and_keeps_them_in_step(
     name, g = docs(sample)[0]
     listed = sorted({str(p) for p in g.subjects(RDF.type, PRL.Power)})
     assert listed and empty.remove_document(name)
-    assert empty._read_stored_documents(listed) == {} == empty.power_documents(listed)
+    assert stored_documents(listed) == {} == empty.power_documents(listed)
     check(sorted(set(every) - set(listed)))
 
 

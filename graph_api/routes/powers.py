@@ -1,12 +1,11 @@
 """/v1/responsibility (the main question) and /v1/powers.
 
-The two hot routes answer from the app's cache on the event loop when they can, and compute
-an answer where the store's reads belong (``compute``)."""
+The two hot routes answer on the event loop: from the app's cache when they can, else from
+the store's ``…_async`` reads, which wait for Neo4j without holding a thread (a thread per
+request waiting on the network cost more, with the GIL, than the reads themselves)."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -17,22 +16,9 @@ from graph_api.deps import CacheDep, SettingsDep, StoreDep
 from graph_api.ids import POWER, iri_of, page_view, power_summary_view
 from graph_api.models import PowerFilter
 from graph_api.negotiation import respond, wanted
-from graph_api.service import power_json, responsibility_json
+from graph_api.service import power_json_async, responsibility_json_async
 
 router = APIRouter(prefix="/v1", tags=["powers"])
-
-
-async def compute(request: Request, cache, key, fn):
-    """Compute an answer where the store's reads belong (``Store.read_threads``): on the
-    event loop for the embedded store, whose reads are a millisecond of in-process Python
-    (handing them to threads cost more than the work: with the GIL the loop then waited for
-    the threads, and at concurrency 50 the power lookups went from 2,700 to 1,450 requests/s);
-    in a pool of threads for Neo4j, whose reads wait on the network."""
-    reads = request.app.state.reads
-    if reads is None:
-        return cache.get_or_compute(key, fn)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(reads, functools.partial(cache.get_or_compute, key, fn))
 
 
 TYPE_CODES = "^(0[1-9]|10|20)$"
@@ -75,9 +61,7 @@ async def ask(
     key = ("responsibility", q, limit)
     data = cache.peek(key)
     if data is None:
-        data = await compute(
-            request, cache, key, lambda: responsibility_json(store, q, limit=limit)
-        )
+        data = cache.put(key, await responsibility_json_async(store, q, limit=limit))
     return Response(data, media_type="application/json")
 
 
@@ -138,7 +122,7 @@ async def get_power(power_id: str, store: StoreDep, cache: CacheDep, request: Re
     key = ("power", iri)
     data = cache.peek(key)
     if data is None:
-        data = await compute(request, cache, key, lambda: power_json(store, iri))
+        data = cache.put(key, await power_json_async(store, iri))
     if data is None:
         raise HTTPException(404, f"no power {power_id!r}")
     return Response(data, media_type="application/json")
