@@ -284,13 +284,37 @@ def load_cmd(paths, statutes, no_validate, **store_opts) -> None:
 @store_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-def serve_cmd(host, port, **store_opts) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="API processes sharing the port (more than one: Neo4j only).",
+)
+def serve_cmd(host, port, workers, **store_opts) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs) over the store."""
     from graph_api.app import create_app
 
     settings = make_settings(**store_opts)
+    banner = f"prl API on http://{host}:{port}/ (docs: http://{host}:{port}/docs)"
+    if workers > 1:
+        from graph_api import workers as processes
+
+        if settings.store != "neo4j":
+            raise click.UsageError(
+                "--workers above 1 needs --store neo4j: the embedded store's folder is open "
+                "in one process only"
+            )
+        open_store_or_fail(settings).close()  # a clear error before starting processes
+        try:
+            processes.serve(
+                settings, host, port, workers, lambda: click.echo(f"{banner}, {workers} workers")
+            )
+        except processes.WorkerFailed as e:
+            raise click.ClickException(str(e)) from None
+        return
     app = create_app(settings, open_store_or_fail(settings))
-    click.echo(f"prl API on http://{host}:{port}/ (docs: http://{host}:{port}/docs)")
+    click.echo(banner)
     run_server(app, host, port)
 
 

@@ -133,9 +133,17 @@ def start_server(serve_args: list[str], cache_size: int) -> tuple[subprocess.Pop
         [sys.executable, "-m", "cli", "serve", "--port", str(port), *serve_args],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        text=True,
     )
+    # the banner comes once every worker listens (several workers: each on its own socket, so
+    # that connections opened before all listen would all go to the first)
+    for line in server.stdout:
+        if line.startswith("prl API on"):
+            break
+    else:
+        raise SystemExit(f"prl serve {' '.join(serve_args)} stopped: {server.stderr.read()}")
     base = f"http://127.0.0.1:{port}"
     wait_ready(base)
     run_wrk(base, ["/health"], 2, 2)  # warms the process, not the answers
@@ -231,6 +239,12 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=30)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--neo4j-uri", default=None)
+    ap.add_argument(
+        "--neo4j-workers",
+        type=int,
+        default=3,
+        help="API processes serving Neo4j (prl serve --workers; the embedded store has one)",
+    )
     ap.add_argument("--skip-load", action="store_true", help="the stores already hold the graph")
     ap.add_argument("--work", type=Path, default=None, help="folder for the graph and the store")
     args = ap.parse_args()
@@ -260,6 +274,8 @@ def main() -> None:
         if label == "neo4j":
             iris = [POWER + unquote(p.rsplit("/powers/", 1)[1]) for p in powers]
             driver_ceiling(args.neo4j_uri, iris)
+            serve_args = [*serve_args, "--workers", str(args.neo4j_workers)]
+            print(f"neo4j     served by {args.neo4j_workers} API processes", flush=True)
         bench_store(label, serve_args, powers, questions, args.duration, args.connections)
 
 

@@ -288,7 +288,9 @@ class Neo4jStore:
         self._names_generation = 0  # counts this instance's writes
         self._names_lock = threading.Lock()
         self._memo = Memo()  # summaries of found powers, per name index (= per version)
-        self._documents = Coalescer(self._read_documents)
+        # one fetch at a time: the requests that arrive meanwhile share the next (two at a
+        # time made smaller batches and cost the process more per question)
+        self._documents = Coalescer(self._read_documents, dispatchers=1)
 
     @classmethod
     def from_settings(cls, settings) -> Neo4jStore:
