@@ -1,11 +1,14 @@
 """Joining concurrent lookups by key into one fetch (for stores across a network).
 
-Under load, many threads ask a remote store for a few keys each at the same moment; each
-round trip costs the client far more than the rows it returns. ``Coalescer.get`` queues the
-keys and waits; a few dispatcher threads each take everything queued so far, fetch it in one
-call and hand every caller its part. An idle coalescer fetches a lone request at once, so it
-adds a thread hand-off, not a delay. Nothing is kept between calls: every lookup reads the
-store.
+Under load, many requests ask a remote store for a few keys each at the same moment; each
+round trip costs the client far more than the rows it returns. Both coalescers queue the
+keys of each caller; while a fetch is out, the keys that arrive wait, and the next fetch
+takes everything queued so far in one call and hands every caller its part. An idle
+coalescer fetches a lone request at once. Nothing is kept between calls: every lookup reads
+the store.
+
+``Coalescer`` serves threads (a few dispatcher threads make the fetches); ``AsyncCoalescer``
+serves one event loop, whose callers wait without holding a thread.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
@@ -21,18 +24,6 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 _STOP = object()
-# how a caller waits: a thread's future, or an event loop and its future
-Waiter = Future | tuple[asyncio.AbstractEventLoop, asyncio.Future]
-
-
-def _settle(settle: list[tuple[asyncio.Future, dict | None]], error: BaseException | None):
-    for done, outcome in settle:
-        if done.done():  # cancelled: the request went away
-            continue
-        if error is None:
-            done.set_result(outcome)
-        else:
-            done.set_exception(error)
 
 
 class Coalescer(Generic[K, V]):
@@ -62,15 +53,6 @@ class Coalescer(Generic[K, V]):
         self._queue.put((list(keys), done))
         return done.result()
 
-    async def get_async(self, keys: Sequence[K]) -> dict[K, V]:
-        """``get`` for the event loop: it waits without holding a thread."""
-        if not self._threads:
-            self._start()
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
-        self._queue.put((list(keys), (loop, done)))
-        return await done
-
     def _start(self) -> None:
         with self._lock:
             if self._closed:
@@ -99,28 +81,16 @@ class Coalescer(Generic[K, V]):
                 size += len(item[0])
             self._serve(batch)
 
-    def _serve(self, batch: list[tuple[list[K], Waiter]]) -> None:
+    def _serve(self, batch: list[tuple[list[K], Future]]) -> None:
         keys = list(dict.fromkeys(k for ks, _ in batch for k in ks))
         try:
             found = self._fetch(keys)
-            error = None
         except BaseException as e:  # every waiting caller gets the error
-            found, error = {}, e
-        loops: dict[asyncio.AbstractEventLoop, list] = {}
+            for _, done in batch:
+                done.set_exception(e)
+            return
         for ks, done in batch:
-            outcome = {k: found[k] for k in ks if k in found} if error is None else None
-            if isinstance(done, Future):
-                if error is None:
-                    done.set_result(outcome)
-                else:
-                    done.set_exception(error)
-            else:  # an event loop's future: settled by its loop, one wake-up per batch
-                loops.setdefault(done[0], []).append((done[1], outcome))
-        for loop, settle in loops.items():
-            try:
-                loop.call_soon_threadsafe(_settle, settle, error)
-            except RuntimeError:  # the loop closed while its callers waited
-                pass
+            done.set_result({k: found[k] for k in ks if k in found})
 
     def close(self) -> None:
         """Stop the dispatchers once the queued lookups are answered."""
@@ -131,3 +101,40 @@ class Coalescer(Generic[K, V]):
             self._queue.put(_STOP)
         for t in threads:
             t.join(timeout=30)
+
+
+class AsyncCoalescer(Generic[K, V]):
+    """``Coalescer`` for the tasks of one event loop: ``await get(keys)``; one fetch (a
+    coroutine) at a time, made by a task that takes everything queued while the last ran."""
+
+    def __init__(self, fetch: Callable[[list[K]], Awaitable[dict[K, V]]]) -> None:
+        self._fetch = fetch
+        self._queued: list[tuple[list[K], asyncio.Future]] = []
+        self._fetching = False
+
+    async def get(self, keys: Sequence[K]) -> dict[K, V]:
+        """The values of ``keys`` that exist (raises what ``fetch`` raised)."""
+        done = asyncio.get_running_loop().create_future()
+        self._queued.append((list(keys), done))
+        if not self._fetching:
+            self._fetching = True
+            asyncio.get_running_loop().create_task(self._drain())
+        return await done
+
+    async def _drain(self) -> None:
+        try:
+            while self._queued:
+                batch, self._queued = self._queued, []
+                keys = list(dict.fromkeys(k for ks, _ in batch for k in ks))
+                try:
+                    found = await self._fetch(keys)
+                except Exception as e:  # every waiting caller gets the error
+                    for _, done in batch:
+                        if not done.done():  # not cancelled: the request is still there
+                            done.set_exception(e)
+                    continue
+                for ks, done in batch:
+                    if not done.done():
+                        done.set_result({k: found[k] for k in ks if k in found})
+        finally:
+            self._fetching = False

@@ -24,11 +24,12 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyoxigraph as ox
-from neo4j import GraphDatabase, Query, Session
+from neo4j import AsyncDriver, AsyncGraphDatabase, GraphDatabase, Query, Session
 from neo4j.exceptions import (
     DatabaseUnavailable,
     DriverError,
@@ -42,7 +43,7 @@ from rdflib import Graph, URIRef
 
 from graph_api import documents
 from graph_api import neo4j_mapping as views
-from graph_api.coalesce import Coalescer
+from graph_api.coalesce import AsyncCoalescer, Coalescer
 from graph_api.models import (
     BodyView,
     Candidate,
@@ -260,6 +261,12 @@ class _Names:
         self.filters: dict[tuple, object] = {}
 
 
+@dataclass
+class _LoopReads:
+    driver: AsyncDriver
+    documents: AsyncCoalescer | None
+
+
 class Neo4jStore:
     kind = "neo4j"
 
@@ -273,13 +280,16 @@ class Neo4jStore:
     ):
         self.uri, self.database, self.timeout = uri, database, timeout
         self.writers = writers  # parallel write transactions of load_file
-        self._driver = GraphDatabase.driver(
-            uri,
-            auth=auth,
+        self._auth = auth
+        self._options = dict(
             connection_timeout=timeout,
             max_transaction_retry_time=timeout,
             notifications_min_severity="OFF",
         )
+        self._driver = GraphDatabase.driver(uri, auth=auth, **self._options)
+        # the async reads of each event loop that asked (the API's: one)
+        self._loops: dict[asyncio.AbstractEventLoop, _LoopReads] = {}
+        self._loops_lock = threading.Lock()
         self._types: dict[str, str] = {}  # predicate IRI -> relationship type
         self._types_lock = threading.Lock()
         self._schema_ready = False
@@ -816,8 +826,42 @@ class Neo4jStore:
         return self._documents.get(iris) if iris else {}
 
     async def power_documents_async(self, iris: Sequence[str]) -> dict[str, bytes]:
+        """``power_documents`` through the async driver, on the caller's event loop: no
+        thread, so no hand-offs of the GIL between the loop and a reading thread (questions
+        at concurrency 50 went from about 520 to about 800 per second with 2 workers)."""
         iris = list(dict.fromkeys(iris))
-        return await self._documents.get_async(iris) if iris else {}
+        return await self._on_loop().documents.get(iris) if iris else {}
+
+    def _on_loop(self) -> _LoopReads:
+        """The async driver and document coalescer of the running event loop."""
+        loop = asyncio.get_running_loop()
+        mine = self._loops.get(loop)
+        if mine is None:
+            with self._loops_lock:
+                for gone in [x for x in self._loops if x.is_closed()]:
+                    del self._loops[gone]  # its connections went with it
+                driver = AsyncGraphDatabase.driver(self.uri, auth=self._auth, **self._options)
+                mine = self._loops[loop] = _LoopReads(driver, None)
+                mine.documents = AsyncCoalescer(
+                    functools.partial(self._read_documents_async, driver)
+                )
+        return mine
+
+    async def _read_documents_async(self, driver, iris: list[str]) -> dict[str, bytes]:
+        """``_read_documents`` with the async driver."""
+        if not self._schema_ready:
+            await asyncio.get_running_loop().run_in_executor(None, self._ensure_schema)
+        with self._errors("reading powers"):
+            async with driver.session(database=self.database) as session:
+                result = await session.run(Query(Q_STORED_DOCS, timeout=self.timeout), iris=iris)
+                r = await result.single()
+                got = dict(zip(r["iris"], map(bytes, r["docs"]), strict=True))
+                missing = [i for i in iris if i not in got]
+                if missing:
+                    q = Query(Q_DOCUMENTS, timeout=self.timeout)
+                    result = await session.run(q, iris=missing)
+                    got.update(self._built_documents([x async for x in result]))
+                return got
 
     async def search_candidates_async(
         self, terms: Sequence[str], *, limit: int = 200
@@ -884,3 +928,11 @@ class Neo4jStore:
     def close(self) -> None:
         self._documents.close()
         self._driver.close()
+        with self._loops_lock:
+            loops, self._loops = self._loops, {}
+        for loop, mine in loops.items():  # closed on their own loops, not waited for
+            if not loop.is_closed():
+                try:
+                    asyncio.run_coroutine_threadsafe(mine.driver.close(), loop)
+                except RuntimeError:  # the loop closed meanwhile
+                    pass

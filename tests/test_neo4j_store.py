@@ -197,19 +197,24 @@ def test_api_answers_503_while_down_and_recovers(own_server, tmp_path):
     write_document(doc, 5)
     store = Neo4jStore(uri, auth=None, database="neo4j", timeout=5)
     store.load_file(doc)
-    client = TestClient(create_app(Settings(store="neo4j"), store))
+    client = TestClient(create_app(Settings(store="neo4j", cache_size=0), store))
     assert client.get("/v1/powers", params={"q": "许可"}).json()["total"] == 5
+    one = client.get("/v1/powers", params={"q": "许可"}).json()["items"][0]["href"]
+    assert client.get(one).status_code == 200  # through the async driver
     assert server("stop", data).returncode == 0
     # name matches come from memory until the next version check (at most REFRESH seconds)
     time.sleep(REFRESH)
     down = client.get("/v1/powers", params={"q": "许可"})
     assert down.status_code == 503 and uri.split("//")[1] in down.json()["detail"]
     assert client.get("/health").status_code == 503
+    gone = client.get(one)
+    assert gone.status_code == 503 and uri.split("//")[1] in gone.json()["detail"]
     assert server("start", data, port).returncode == 0
     deadline = time.time() + 60
     while client.get("/health").status_code != 200 and time.time() < deadline:
         time.sleep(1)
     assert client.get("/v1/powers", params={"q": "许可"}).json()["total"] == 5
+    assert client.get(one).status_code == 200
     store.close()
 
 
