@@ -8,6 +8,11 @@ the embedded store (and into Neo4j when a URI is given), serves the API with ``p
 on 127.0.0.1 in a subprocess, and runs wrk (Debian package ``wrk``) twice per store: random
 power lookups ``/v1/powers/{id}`` and random questions ``/v1/responsibility?q=…``. Only
 loopback addresses are used; every run is bounded by ``--duration``.
+
+Neo4j is served by ``--neo4j-workers`` API processes (``prl serve --workers``, default 3).
+Give its server a page cache that holds the store, as for any Neo4j in use: after the load
+the store files are about 1.3 GB (``NEO4J_PAGECACHE=2g scripts/neo4j-server start --port 17687
+--data DIR``; the script's default of 256 MB is sized for the tests).
 """
 
 from __future__ import annotations
