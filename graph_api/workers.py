@@ -109,8 +109,9 @@ def serve(
                     raise WorkerFailed(f"worker {p.pid} exited while starting ({p.exitcode})")
         if on_ready is not None:
             on_ready()
-        wait([p.sentinel for p in procs])  # each runs until it is stopped
-        gone = next(p for p in procs if not p.is_alive())
+        ended = wait([p.sentinel for p in procs])  # each runs until it is stopped
+        gone = next(p for p in procs if p.sentinel in ended)
+        gone.join(timeout=5)  # its sentinel may be ready a moment before it can be reaped
         raise WorkerFailed(f"worker {gone.pid} stopped (exit code {gone.exitcode})")
     finally:
         signal.signal(signal.SIGTERM, previous)
