@@ -43,7 +43,7 @@ from rdflib import Graph, URIRef
 
 from graph_api import documents
 from graph_api import neo4j_mapping as views
-from graph_api.coalesce import AsyncCoalescer, Coalescer
+from graph_api.coalesce import AsyncCoalescer
 from graph_api.models import (
     BodyView,
     Candidate,
@@ -261,10 +261,15 @@ class _Names:
         self.filters: dict[tuple, object] = {}
 
 
+def _stored_documents(record) -> dict[str, bytes]:
+    """The documents by IRI in the one record of ``Q_STORED_DOCS``."""
+    return dict(zip(record["iris"], map(bytes, record["docs"]), strict=True))
+
+
 @dataclass
 class _LoopReads:
     driver: AsyncDriver
-    documents: AsyncCoalescer | None
+    documents: AsyncCoalescer
 
 
 class Neo4jStore:
@@ -298,9 +303,6 @@ class Neo4jStore:
         self._names_generation = 0  # counts this instance's writes
         self._names_lock = threading.Lock()
         self._memo = Memo()  # summaries of found powers, per name index (= per version)
-        # one fetch at a time: the requests that arrive meanwhile share the next (two at a
-        # time made smaller batches and cost the process more per question)
-        self._documents = Coalescer(self._read_documents, dispatchers=1)
 
     @classmethod
     def from_settings(cls, settings) -> Neo4jStore:
@@ -820,10 +822,10 @@ class Neo4jStore:
         return views.power_detail(summaries[0], rows[0])
 
     def power_documents(self, iris: Sequence[str]) -> dict[str, bytes]:
-        """The stored documents, read together with those other threads ask for at the same
-        time (one round trip for many requests)."""
+        """The stored documents (the API reads them with ``power_documents_async``, which
+        joins concurrent requests into one round trip)."""
         iris = list(dict.fromkeys(iris))
-        return self._documents.get(iris) if iris else {}
+        return self._read_documents(iris) if iris else {}
 
     async def power_documents_async(self, iris: Sequence[str]) -> dict[str, bytes]:
         """``power_documents`` through the async driver, on the caller's event loop: no
@@ -841,10 +843,8 @@ class Neo4jStore:
                 for gone in [x for x in self._loops if x.is_closed()]:
                     del self._loops[gone]  # its connections went with it
                 driver = AsyncGraphDatabase.driver(self.uri, auth=self._auth, **self._options)
-                mine = self._loops[loop] = _LoopReads(driver, None)
-                mine.documents = AsyncCoalescer(
-                    functools.partial(self._read_documents_async, driver)
-                )
+                fetch = functools.partial(self._read_documents_async, driver)
+                mine = self._loops[loop] = _LoopReads(driver, AsyncCoalescer(fetch))
         return mine
 
     async def _read_documents_async(self, driver, iris: list[str]) -> dict[str, bytes]:
@@ -854,8 +854,7 @@ class Neo4jStore:
         with self._errors("reading powers"):
             async with driver.session(database=self.database) as session:
                 result = await session.run(Query(Q_STORED_DOCS, timeout=self.timeout), iris=iris)
-                r = await result.single()
-                got = dict(zip(r["iris"], map(bytes, r["docs"]), strict=True))
+                got = _stored_documents(await result.single())
                 missing = [i for i in iris if i not in got]
                 if missing:
                     q = Query(Q_DOCUMENTS, timeout=self.timeout)
@@ -879,8 +878,9 @@ class Neo4jStore:
         database written before documents were stored). Auto-commit reads: one round trip
         each, where a transaction takes three."""
         with self._errors("reading powers"), self._session() as session:
-            r = session.run(Query(Q_STORED_DOCS, timeout=self.timeout), iris=iris).single()
-            got = dict(zip(r["iris"], map(bytes, r["docs"]), strict=True))
+            got = _stored_documents(
+                session.run(Query(Q_STORED_DOCS, timeout=self.timeout), iris=iris).single()
+            )
             missing = [i for i in iris if i not in got]
             if missing:
                 rows = session.run(Query(Q_DOCUMENTS, timeout=self.timeout), iris=missing)
@@ -926,7 +926,6 @@ class Neo4jStore:
                 session.run("RETURN 1").consume()
 
     def close(self) -> None:
-        self._documents.close()
         self._driver.close()
         with self._loops_lock:
             loops, self._loops = self._loops, {}

@@ -70,11 +70,6 @@ def suggestions(store: Store, question: str, *, limit: int = 5) -> list[dict[str
     return out
 
 
-def power_json(store: Store, iri: str) -> bytes | None:
-    """The JSON document of one power (as in an answer, without a score), or None."""
-    return store.power_documents([iri]).get(iri)
-
-
 async def power_json_async(store: Store, iri: str) -> bytes | None:
-    """``power_json`` for the event loop."""
+    """The JSON document of one power (as in an answer, without a score), or None."""
     return (await store.power_documents_async([iri])).get(iri)

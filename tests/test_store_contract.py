@@ -383,8 +383,10 @@ def test_neo4j_serves_documents_it_stored_and_keeps_them_in_step(
     power, sub, body = _citing_power(oracle)
 
     def stored_documents(iris: list[str]) -> dict[str, bytes]:
-        r = empty._rows(neo4j_store.Q_STORED_DOCS, "reading documents", iris=iris)[0]
-        return dict(zip(r["iris"], map(bytes, r["docs"]), strict=True))
+        with empty._session() as session:
+            return neo4j_store._stored_documents(
+                session.run(neo4j_store.Q_STORED_DOCS, iris=iris).single()
+            )
 
     def check(iris: list[str]) -> None:
         stored = stored_documents(iris)
