@@ -92,11 +92,11 @@ def serve(
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         waiting = dict(zip(pipes, procs, strict=True))
-        while waiting:
-            ready = wait([*waiting, *(p.sentinel for p in waiting.values())], START_TIMEOUT)
+        while waiting:  # a worker that exits closes its pipe: EOF here
+            ready = wait(list(waiting), START_TIMEOUT)
             if not ready:
                 raise WorkerFailed(f"workers did not listen within {START_TIMEOUT:.0f} s")
-            for conn in [c for c in waiting if c in ready]:
+            for conn in ready:
                 try:
                     error = conn.recv()
                 except EOFError:
@@ -104,9 +104,6 @@ def serve(
                 p = waiting.pop(conn)
                 if error is not None:
                     raise WorkerFailed(f"worker {p.pid} could not start: {error}")
-            for conn, p in list(waiting.items()):
-                if p.sentinel in ready and not conn.poll():
-                    raise WorkerFailed(f"worker {p.pid} exited while starting ({p.exitcode})")
         if on_ready is not None:
             on_ready()
         ended = wait([p.sentinel for p in procs])  # each runs until it is stopped
