@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from ingest.pipeline import ingest, split_inputs, write_graph, write_quarantine
+from prl.ingest.pipeline import ingest, split_inputs, write_graph, write_quarantine
 
 
 def _bundled_sample() -> tuple[list[Path], list[Path]]:
-    from sample import LISTS_DIR, STATUTES_DIR
+    from prl.sample import LISTS_DIR, STATUTES_DIR
 
     return [LISTS_DIR], [STATUTES_DIR]
 
@@ -127,7 +127,7 @@ def validate_cmd(file: Path, warnings: bool, limit: int, as_json: bool) -> None:
 
     Prints each violation with the source file, sheet and row of the offending node.
     Exit codes as pySHACL: 0 conforms, 1 violations, 2 error."""
-    from ingest.validate import validate_file
+    from prl.ingest.validate import validate_file
 
     try:
         report = validate_file(file)
@@ -195,7 +195,7 @@ def store_options(f):
 def make_settings(
     store_kind=None, data_dir=None, neo4j_uri=None, neo4j_user=None, neo4j_password=None, **extra
 ):
-    from graph_api.settings import Settings
+    from prl.graph_api.settings import Settings
 
     overrides = {
         k: v
@@ -213,8 +213,7 @@ def make_settings(
 
 
 def open_store_or_fail(settings):
-    from graph_api.settings import open_store
-    from graph_api.store import StoreError
+    from prl.graph_api.store import StoreError, open_store
 
     try:
         store = open_store(settings)
@@ -251,7 +250,7 @@ def load_cmd(paths, statutes, no_validate, **store_opts) -> None:
     A .nq file among PATHS is loaded as it is (the output of prl ingest). Each list document
     replaces its earlier version in the store; the rest of the store is untouched. The graph
     is not loaded when it has SHACL violations (exit 1)."""
-    from ingest.validate import validate_graph
+    from prl.ingest.validate import validate_graph
 
     settings = make_settings(**store_opts)
     store = open_store_or_fail(settings)
@@ -293,12 +292,12 @@ def load_cmd(paths, statutes, no_validate, **store_opts) -> None:
 )
 def serve_cmd(host, port, workers, **store_opts) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs) over the store."""
-    from graph_api.app import create_app
+    from prl.graph_api.web.app import create_app
 
     settings = make_settings(**store_opts)
     banner = f"prl API on http://{host}:{port}/ (docs: http://{host}:{port}/docs)"
     if workers > 1:
-        from graph_api import workers as processes
+        from prl.graph_api.web import workers as processes
 
         if settings.store != "neo4j":
             raise click.UsageError(
@@ -336,7 +335,7 @@ def run_server(app, host: str, port: int) -> None:
 @store_options
 def ask_cmd(question, limit, as_json, **store_opts) -> None:
     """Who is responsible for QUESTION, and under which law (e.g. prl ask "餐饮许可")."""
-    from graph_api.service import responsibility
+    from prl.graph_api.answers.responsibility import responsibility
 
     store = open_store_or_fail(make_settings(**store_opts))
     result = responsibility(store, question, limit=limit)
@@ -381,7 +380,7 @@ def ask_cmd(question, limit, as_json, **store_opts) -> None:
 def demo_cmd(data_dir: Path | None, port: int, no_serve: bool) -> None:
     """Ingest the bundled sample (real Karamay lists, Liaoning items and the statutes they cite),
     validate it, load it into the embedded store and serve the API on localhost."""
-    from ingest.validate import validate_graph
+    from prl.ingest.validate import validate_graph
 
     base = data_dir or Path(click.get_app_dir("prl"))
     base.mkdir(parents=True, exist_ok=True)
@@ -413,7 +412,7 @@ def demo_cmd(data_dir: Path | None, port: int, no_serve: bool) -> None:
     if no_serve:
         store.close()
         return
-    from graph_api.app import create_app
+    from prl.graph_api.web.app import create_app
 
     url = f"http://127.0.0.1:{port}"
     click.echo(f"\nServing the API on {url}/ (docs: {url}/docs). Try:")

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import generate  # noqa: E402
-from graph_api.ids import POWER  # noqa: E402
+from prl.graph_api.web.paths import POWER  # noqa: E402
 
 LUA = """
 local paths = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.pipeline import ingest, load_corpus  # noqa: E402
+from prl.ingest.pipeline import ingest, load_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "data"
 

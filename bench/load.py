@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyoxigraph  # noqa: E402
 
-from ontology import CONCEPTS_TTL  # noqa: E402
+from prl.ontology import CONCEPTS_TTL  # noqa: E402
 
 PRL = "https://w3id.org/prl/ontology#"
 ID = "https://w3id.org/prl/id/"
@@ -457,7 +457,7 @@ def timed(fn, repeat: int = 5) -> tuple[float, object]:
 
 
 def query_timings(store, label: str) -> None:
-    from graph_api.models import PowerFilter
+    from prl.graph_api.store.models import PowerFilter
 
     t_first, page = timed(lambda: store.find_powers(PowerFilter(text="许可"), limit=20), repeat=1)
     print(f"[{label}] find_powers('许可') first call (cold label caches): {t_first:.1f} ms")
@@ -507,7 +507,7 @@ def main() -> None:
             f"{time.perf_counter() - t:.1f} s: {counts}"
         )
 
-    from graph_api.oxigraph_store import OxigraphStore
+    from prl.graph_api.store.oxigraph.store import OxigraphStore
 
     store_dir = folder / "oxigraph"
     shutil.rmtree(store_dir, ignore_errors=True)
@@ -532,7 +532,8 @@ def main() -> None:
 
     if args.neo4j_uri:
         try:
-            from graph_api.settings import Settings, open_store
+            from prl.graph_api.settings import Settings
+            from prl.graph_api.store import open_store
 
             settings = Settings(
                 store="neo4j",

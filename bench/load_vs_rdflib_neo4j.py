@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from neo4j import GraphDatabase  # noqa: E402
 from rdflib import Dataset, Graph  # noqa: E402
 
-from graph_api.neo4j_store import Neo4jStore  # noqa: E402
+from prl.graph_api.store.neo4j.store import Neo4jStore  # noqa: E402
 
 
 def nquads(args) -> Path:
@@ -42,8 +42,8 @@ def nquads(args) -> Path:
         out = folder / f"synthetic-{args.powers}.nq"
         print("generated", generate(out, args.powers))
         return out
-    from ingest.pipeline import ingest, write_graph
-    from sample import LISTS_DIR, STATUTES_DIR
+    from prl.ingest.pipeline import ingest, write_graph
+    from prl.sample import LISTS_DIR, STATUTES_DIR
 
     out = folder / "sample.nq"
     write_graph(ingest([LISTS_DIR], [STATUTES_DIR]), out)

@@ -9,13 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import click
+import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def user_data_dir() -> Path:
+    """prl's folder in the user data folder (``~/.local/share/prl`` on Linux): the embedded
+    store and the demo's files."""
+    return platformdirs.user_data_path("prl")
+
+
 def default_data_dir() -> Path:
-    return Path(click.get_app_dir("prl")) / "store"
+    return user_data_dir() / "store"
 
 
 class Settings(BaseSettings):
@@ -36,14 +42,3 @@ class Settings(BaseSettings):
     sparql_result_cap: int = 10_000
     cache_size: int = 10_000  # answers kept by the API (0: no cache)
     cache_ttl: float = 60.0  # seconds an answer may be served after a write by another process
-
-
-def open_store(settings: Settings):
-    """The store the settings name (imported lazily: the Neo4j driver is only needed for it)."""
-    if settings.store == "neo4j":
-        from graph_api.neo4j_store import Neo4jStore
-
-        return Neo4jStore.from_settings(settings)
-    from graph_api.oxigraph_store import OxigraphStore
-
-    return OxigraphStore(settings.data_dir)

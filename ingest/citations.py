@@ -16,8 +16,8 @@ import dataclasses
 import re
 from typing import Any, Protocol
 
-from ingest.numerals import CN_NUMERAL_CHARS, to_int
-from ingest.records import ArticleRef, Citation, Resolution
+from prl.ingest.numerals import CN_NUMERAL_CHARS, to_int
+from prl.ingest.records import ArticleRef, Citation, Resolution
 
 _NUM = rf"[0-9０-９{CN_NUMERAL_CHARS}]+"
 _KNOWN_TAGS = set(

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from ingest.citations import parse_basis, resolve
-from ingest.normalize import (
+from prl.ingest.citations import parse_basis, resolve
+from prl.ingest.normalize import (
     REGIONS,
     accountability_methods,
     admin_levels,
@@ -27,7 +27,7 @@ from ingest.normalize import (
     split_points,
     split_units,
 )
-from ingest.records import (
+from prl.ingest.records import (
     Citation,
     Instrument,
     ListDocument,
@@ -35,7 +35,7 @@ from ingest.records import (
     QuarantineEntry,
     Subdivision,
 )
-from ingest.vocab import CONCEPT, CPSV, CV, ELI, ID, ORG, PRL, PROV, digest, scheme, slug
+from prl.ingest.vocab import CONCEPT, CPSV, CV, ELI, ID, ORG, PRL, PROV, digest, scheme, slug
 
 _KIND_CLASS = {
     "book": PRL.Book,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.vocab import Concept, close_match, scheme
+from prl.ingest.vocab import Concept, close_match, scheme
 
 # ----------------------------------------------------------------------------- regions
 #: regions we know the parent and level of; a list's region hint is looked up here

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
-from ingest.graph import GraphBuilder, instrument_iri
-from ingest.lists import iter_list_files, read_list
-from ingest.records import IngestError, QuarantineEntry
-from ingest.statutes import StatuteCorpus
-from ingest.vocab import ID, ORGANISATIONS_GRAPH, PRL, PROV, VOCAB_GRAPH, concept_graph, digest
+from prl.ingest.graph import GraphBuilder, instrument_iri
+from prl.ingest.lists import iter_list_files, read_list
+from prl.ingest.records import IngestError, QuarantineEntry
+from prl.ingest.statutes import StatuteCorpus
+from prl.ingest.vocab import ID, ORGANISATIONS_GRAPH, PRL, PROV, VOCAB_GRAPH, concept_graph, digest
 
 STATUTE_SUFFIXES = {".md"}
 

@@ -14,9 +14,9 @@ from pyshacl import validate as shacl_validate
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import SH
 
-from ingest.vocab import PRL, PROV
-from ontology import CONCEPTS_TTL, ONTOLOGY_TTL
-from shapes import SHAPES_TTL
+from prl.ingest.vocab import PRL, PROV
+from prl.ontology import CONCEPTS_TTL, ONTOLOGY_TTL
+from prl.shapes import SHAPES_TTL
 
 
 @dataclass

@@ -12,22 +12,23 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from rdflib import Graph, Namespace
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SKOS
 
-from ontology import CONCEPTS_TTL
+from prl.ontology import CONCEPTS_TTL
+from prl.ontology import namespaces as ns
 
-PRL = Namespace("https://w3id.org/prl/ontology#")
-ID = Namespace("https://w3id.org/prl/id/")
-CONCEPT = Namespace("https://w3id.org/prl/concept/")
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-ORG = Namespace("http://www.w3.org/ns/org#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-CPSV = Namespace("http://purl.org/vocab/cpsv#")
-CV = Namespace("http://data.europa.eu/m8g/")
+PRL = Namespace(ns.PRL)
+ID = Namespace(ns.ID)
+CONCEPT = Namespace(ns.CONCEPT)
+ELI = Namespace(ns.ELI)
+ORG = Namespace(ns.ORG)
+PROV = Namespace(ns.PROV)
+CPSV = Namespace(ns.CPSV)
+CV = Namespace(ns.CV)
 
-VOCAB_GRAPH = ID["graph/vocabulary"]
-ORGANISATIONS_GRAPH = ID["graph/organisations"]
+VOCAB_GRAPH = URIRef(ns.VOCAB_GRAPH)
+ORGANISATIONS_GRAPH = URIRef(ns.ORGANISATIONS_GRAPH)
 
 # characters that may not appear in an IRI (RFC 3987) or that we keep out for readability
 _UNSAFE = re.compile(r"[\s<>\"{}|\\^`%#?/\[\]@!$&'()*+,;=:：，、；（）【】《》〈〉“”‘’。·]+")
@@ -81,8 +82,6 @@ def scheme(name: str) -> dict[str, Concept]:
 @cache
 def close_match(local_iri: str) -> str | None:
     """The national concept a local variant maps to (skos:closeMatch or skos:broadMatch)."""
-    from rdflib import URIRef
-
     g = concept_graph()
     for prop in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch):
         target = g.value(URIRef(local_iri), prop)

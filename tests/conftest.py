@@ -1,4 +1,11 @@
-"""Shared fixtures: paths to the real documents and the bundled sample."""
+"""Shared fixtures: the bundled sample ingested once per session, the real documents in
+../shared/data, and stores of every engine.
+
+Store fixtures of the contract, API and gold suites are parametrised over ``BACKENDS``; a
+test that needs a capability a store lacks says so with ``@pytest.mark.needs(SPARQL)`` (and
+one about a store without it, ``@pytest.mark.lacks(SPARQL)``): ``skip_unless_capable``
+skips it for the other stores, with the reason, instead of an ``if store.kind`` in the test.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,12 @@ import os
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+BACKENDS = ["oxigraph", "neo4j"]
 
 
 def shared_path(*parts: str) -> Path:
@@ -27,25 +36,100 @@ def shared_data() -> Path:
     return shared_path()
 
 
-BACKENDS = ["oxigraph", "neo4j"]
+# ------------------------------------------------------------------ ingested once
+@pytest.fixture(scope="session")
+def sample():
+    """The bundled sample, ingested once for the whole session (tests must not change it)."""
+    from prl.ingest.pipeline import ingest
+    from prl.sample import LISTS_DIR, STATUTES_DIR
+
+    return ingest([LISTS_DIR], [STATUTES_DIR])
 
 
+@pytest.fixture(scope="session")
+def oracle(sample) -> Graph:
+    """The sample as one rdflib graph: the independent oracle of the store tests."""
+    return sample.union()
+
+
+@pytest.fixture(scope="session")
+def sample_nq(sample, tmp_path_factory) -> Path:
+    """The sample written as N-Quads by ``prl ingest``'s writer."""
+    from prl.ingest.pipeline import write_graph
+
+    path = tmp_path_factory.mktemp("sample") / "sample.nq"
+    write_graph(sample, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_result():
+    """The 17 real workbooks and the JSON sample in ../shared/data, ingested once with the
+    whole statute corpus (skips when the folder is absent)."""
+    from prl.ingest.pipeline import ingest
+
+    return ingest([shared_path("lists")], [shared_path("statutes")])
+
+
+@pytest.fixture(scope="session")
+def real_nq(real_result, tmp_path_factory) -> Path:
+    from prl.ingest.pipeline import write_graph
+
+    path = tmp_path_factory.mktemp("real") / "real.nq"
+    write_graph(real_result, path)
+    return path
+
+
+# ------------------------------------------------------------------ stores
 def make_store(kind: str, folder: Path):
-    """A store of the given kind: Oxigraph in ``folder``, or the Neo4j server named by
-    ``PRL_TEST_NEO4J_URI`` (skips with the reason when none is reachable)."""
+    """An empty store of the given kind: Oxigraph in ``folder``, or the Neo4j server named
+    by ``PRL_TEST_NEO4J_URI`` (skips with the reason when none is reachable)."""
     if kind == "oxigraph":
-        from graph_api.oxigraph_store import OxigraphStore
+        from prl.graph_api.store.oxigraph import OxigraphStore
 
-        return OxigraphStore(folder / "oxigraph")
-    uri = os.environ.get("PRL_TEST_NEO4J_URI")
-    if not uri:
-        pytest.skip("neo4j: set PRL_TEST_NEO4J_URI (scripts/neo4j-server start --port 17687 ...)")
-    from graph_api.neo4j_store import Neo4jStore
-    from graph_api.store import StoreUnavailable
+        store = OxigraphStore(folder / "oxigraph")
+    else:
+        uri = os.environ.get("PRL_TEST_NEO4J_URI")
+        if not uri:
+            pytest.skip(
+                "neo4j: set PRL_TEST_NEO4J_URI (scripts/neo4j-server start --port 17687 ...)"
+            )
+        from prl.graph_api.store import StoreUnavailable
+        from prl.graph_api.store.neo4j import Neo4jStore
 
-    store = Neo4jStore(uri, auth=None, database="neo4j", timeout=30)
-    try:
-        store.ping()
-    except StoreUnavailable as e:
-        pytest.skip(f"neo4j: no server reachable at {uri}: {e}")
+        store = Neo4jStore(uri, auth=None, database="neo4j", timeout=30)
+        try:
+            store.ping()
+        except StoreUnavailable as e:
+            pytest.skip(f"neo4j: no server reachable at {uri}: {e}")
+    store.clear()
     return store
+
+
+def skip_unless_capable(request, store) -> None:
+    """Skip the requesting test when its ``needs``/``lacks`` markers exclude this store."""
+    for mark in request.node.iter_markers("needs"):
+        missing = [c for c in mark.args if c not in store.capabilities]
+        if missing:
+            pytest.skip(f"{store.kind} has no {', '.join(missing)} capability")
+    for mark in request.node.iter_markers("lacks"):
+        present = [c for c in mark.args if c in store.capabilities]
+        if present:
+            pytest.skip(f"about stores without {', '.join(present)}; {store.kind} has it")
+
+
+def citing_power(oracle: Graph) -> tuple[str, str, str]:
+    """A power whose basis cites a subdivision with text, the subdivision, and a body of it."""
+    from prl.ingest.vocab import PRL
+
+    for c, sub in sorted(oracle.subject_objects(PRL.citesSubdivision)):
+        p = oracle.value(None, PRL.hasCitation, c)
+        if p is not None and oracle.value(sub, PRL.text) is not None:
+            return str(p), str(sub), str(oracle.value(p, PRL.exercisedBy))
+    raise AssertionError("the sample has no cited subdivision with text")
+
+
+def load_all(store, result) -> None:
+    """Every graph of an ingest result, loaded one by one (``load_graph``)."""
+    for name, g in result.graphs:
+        store.load_graph(str(name), g)

@@ -11,19 +11,16 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from graph_api.app import create_app
-from graph_api.settings import Settings
-from ingest.pipeline import ingest
-from sample import LISTS_DIR, STATUTES_DIR
+from prl.graph_api.settings import Settings
+from prl.graph_api.web.app import create_app
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory):
-    from graph_api.oxigraph_store import OxigraphStore
+def api_schema(tmp_path_factory, sample_nq):
+    from prl.graph_api.store.oxigraph import OxigraphStore
 
     store = OxigraphStore(tmp_path_factory.mktemp("fuzz") / "store")
-    for name, g in ingest([LISTS_DIR], [STATUTES_DIR]).graphs:
-        store.load_graph(str(name), g)
+    store.load_file(sample_nq)
     app = create_app(Settings(store="oxigraph", api_token="fuzz-token"), store)
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     store.close()

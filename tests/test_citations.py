@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.citations import parse_basis, resolve
-from ingest.records import ArticleRef, Citation
+from prl.ingest.citations import parse_basis, resolve
+from prl.ingest.records import ArticleRef, Citation
 from tests.conftest import shared_path
 
 
@@ -528,9 +528,9 @@ def test_every_real_cell_parses(real_cells: list[str]) -> None:
 @pytest.mark.shared_data
 @pytest.mark.slow
 def test_resolution_share_on_real_cells(real_cells: list[str]) -> None:
-    statutes = pytest.importorskip("ingest.statutes")
+    statutes = pytest.importorskip("prl.ingest.statutes")
     if not hasattr(statutes, "StatuteCorpus"):
-        pytest.skip("ingest.statutes has no StatuteCorpus yet")
+        pytest.skip("prl.ingest.statutes has no StatuteCorpus yet")
     corpus = statutes.StatuteCorpus.load(shared_path("statutes"))
     counts: collections.Counter[str] = collections.Counter()
     partial = 0

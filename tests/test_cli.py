@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from sample import LISTS_DIR, STATUTES_DIR
+from prl.cli import main
+from prl.sample import LISTS_DIR, STATUTES_DIR
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 CI = Path(__file__).resolve().parent.parent / ".ci" / "run"
@@ -95,7 +95,7 @@ def test_demo_loads_the_embedded_store(tmp_path):
 
 
 def test_locked_store_is_a_clear_error(tmp_path):
-    from graph_api.oxigraph_store import OxigraphStore
+    from prl.graph_api.store.oxigraph.store import OxigraphStore
 
     held = OxigraphStore(tmp_path / "store")
     try:
@@ -132,8 +132,32 @@ def test_every_package_is_shipped():
         tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
     )
     found = {
-        ".".join(p.parent.relative_to(root).parts)
+        ".".join(("prl", *p.parent.relative_to(root).parts))
         for top in ("ingest", "graph_api", "ontology", "shapes", "sample")
         for p in (root / top).rglob("__init__.py")
     }
     assert found <= declared, f"packages missing from pyproject.toml: {sorted(found - declared)}"
+
+
+def test_the_wheel_installs_one_top_level_package(tmp_path):
+    """Installed, prl is the one package ``prl`` (no ``cli``, ``sample`` … beside others'),
+    and it holds the ontology, the shapes and the sample data."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+        + ["-w", str(tmp_path), str(README.parent)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("prl-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert tops == {"prl"}, tops
+    for needed in ("prl/cli.py", "prl/ontology/prl.ttl", "prl/shapes/shapes.ttl"):
+        assert needed in names
+    assert any(n.startswith("prl/sample/lists/") and n.endswith(".xlsx") for n in names)
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "prl = prl.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from graph_api.coalesce import AsyncCoalescer
+from prl.graph_api.store.neo4j.coalesce import AsyncCoalescer
 
 
 def test_event_loop_callers_share_fetches_and_get_their_part_or_the_error():

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from graph_api.service import responsibility
-from ingest.pipeline import ingest
-from tests.conftest import BACKENDS, make_store, shared_path
+from prl.graph_api.answers.responsibility import responsibility
+from tests.conftest import BACKENDS, make_store
 
 GOLD = Path(__file__).parent / "data" / "gold_questions.json"
 
@@ -20,17 +19,10 @@ def gold() -> list[dict]:
     return json.loads(GOLD.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def real_result():
-    return ingest([shared_path("lists")], [shared_path("statutes")])
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
-def real_store(request, real_result, tmp_path_factory):
+def real_store(request, real_nq, tmp_path_factory):
     store = make_store(request.param, tmp_path_factory.mktemp(f"gold-{request.param}"))
-    store.clear()
-    for name, g in real_result.graphs:
-        store.load_graph(str(name), g)
+    store.load_file(real_nq)
     yield store
     store.clear()
     store.close()

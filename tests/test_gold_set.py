@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, RDFS, Graph
 
-from ingest.vocab import ELI, PRL, PROV
-from tests.conftest import TEST_DATA, shared_path
+from prl.ingest.vocab import ELI, PRL, PROV
+from tests.conftest import TEST_DATA
 
 GOLD = TEST_DATA / "gold_questions.json"
 KINDS = {"short", "partial", "question", "colloquial"}
@@ -53,14 +53,8 @@ def test_gold_file_shape():
 
 # ------------------------------------------------------------------ against the graph
 @pytest.fixture(scope="module")
-def real_graph() -> Graph:
-    from ingest.pipeline import ingest
-
-    result = ingest([shared_path("lists")], [shared_path("statutes")])
-    g = Graph()
-    for _, part in result.graphs:
-        g += part
-    return g
+def real_graph(real_result) -> Graph:
+    return real_result.union()
 
 
 def power_index(g: Graph) -> dict[str, list[dict]]:

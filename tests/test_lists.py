@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from conftest import TEST_DATA, shared_path
 
-from ingest.headers import canonical_field, clean_value, find_header_row, map_columns
-from ingest.lists import iter_list_files, read_list
-from ingest.records import IngestError, ListDocument
+from prl.ingest.headers import canonical_field, clean_value, find_header_row, map_columns
+from prl.ingest.lists import iter_list_files, read_list
+from prl.ingest.records import IngestError, ListDocument
 
 LISTS = TEST_DATA / "lists"
 KARAMAY = ("lists", "xinjiang-karamay")

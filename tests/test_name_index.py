@@ -10,8 +10,8 @@ import time
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 
-from graph_api.name_index import Memo, NameIndex
-from graph_api.neo4j_store import neo4j_order
+from prl.graph_api.store.name_index import Memo, NameIndex
+from prl.graph_api.store.neo4j.reading import neo4j_order
 
 ALPHABET = "许可证经营食品餐饮ab𝔸\uffff"
 PRL = Namespace("https://w3id.org/prl/ontology#")
@@ -150,9 +150,10 @@ def test_neo4j_sees_writes_of_another_instance_within_refresh():
     uri = os.environ.get("PRL_TEST_NEO4J_URI")
     if not uri:
         pytest.skip("neo4j: set PRL_TEST_NEO4J_URI")
-    from graph_api.models import PowerFilter
-    from graph_api.neo4j_store import REFRESH, Neo4jStore
-    from graph_api.store import StoreUnavailable
+    from prl.graph_api.store import StoreUnavailable
+    from prl.graph_api.store.models import PowerFilter
+    from prl.graph_api.store.neo4j import Neo4jStore
+    from prl.graph_api.store.neo4j.reading import REFRESH
 
     reader, writer = Neo4jStore(uri), Neo4jStore(uri)
     try:

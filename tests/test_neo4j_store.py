@@ -16,11 +16,16 @@ import time
 from pathlib import Path
 
 import pytest
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from graph_api.models import PowerFilter
-from graph_api.neo4j_mapping import decode_facts, encode_facts, rel_type
-from graph_api.neo4j_store import REFRESH, Neo4jStore
-from graph_api.store import StoreError, StoreUnavailable
+from prl.graph_api.store import StoreError, StoreUnavailable, is_document_graph
+from prl.graph_api.store.documents import power_json
+from prl.graph_api.store.models import PowerFilter
+from prl.graph_api.store.neo4j import Neo4jStore
+from prl.graph_api.store.neo4j.mapping import decode_facts, encode_facts, rel_type
+from prl.graph_api.store.neo4j.reading import REFRESH
+from prl.ingest.vocab import PRL as PRL_NS
+from tests.conftest import citing_power, load_all, make_store
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "neo4j-server"
 PRL = "https://w3id.org/prl/ontology#"
@@ -103,13 +108,13 @@ def test_kill_mid_load_leaves_no_partial_document(own_server, tmp_path):
     assert store.counts().powers == 10
 
     writing = threading.Event()
-    original = store._unlink
+    original = store._loader._unlink
 
     def unlink(tx, g):  # the document's write transaction has begun
         writing.set()
         return original(tx, g)
 
-    store._unlink = unlink
+    store._loader._unlink = unlink
     failure: list[BaseException] = []
 
     def load() -> None:
@@ -189,8 +194,8 @@ def test_api_answers_503_while_down_and_recovers(own_server, tmp_path):
     index's version check is due), answers again as soon as it is back (same app, driver)."""
     from fastapi.testclient import TestClient
 
-    from graph_api.app import create_app
-    from graph_api.settings import Settings
+    from prl.graph_api.settings import Settings
+    from prl.graph_api.web.app import create_app
 
     uri, data, port = own_server
     doc = tmp_path / "doc.nq"
@@ -224,7 +229,9 @@ def read_batches(path: Path) -> tuple[int, list[tuple[str, bool, int]]]:
     handed: list[tuple[str, bool, int]] = []
     store = Neo4jStore(f"bolt://127.0.0.1:{free_port()}", timeout=3)
     try:
-        n = store._read_nquads(path, lambda b, r: handed.append((b.name, r, b.size)), [])
+        n = store._loader._read_nquads(
+            path, path.name, lambda b, r: handed.append((b.name, r, b.size)), []
+        )
     finally:
         store.close()
     return n, handed
@@ -268,7 +275,7 @@ def test_a_scattered_file_is_collected_graph_by_graph(tmp_path):
 
 def test_a_deadlocked_load_is_retried(monkeypatch):
     """Parallel writers can deadlock; Neo4j rolls one back and that graph is loaded again."""
-    from graph_api.neo4j_mapping import GraphBatch
+    from prl.graph_api.store.neo4j.mapping import GraphBatch
 
     class ServerError(Exception):  # what the driver raises carries Neo4j's status code
         def __init__(self, code: str) -> None:
@@ -287,13 +294,65 @@ def test_a_deadlocked_load_is_retried(monkeypatch):
             cause = ServerError("Neo.TransientError.General.DatabaseUnavailable")
             raise StoreUnavailable("unavailable") from cause
 
-    monkeypatch.setattr(store, "_load", load)
-    monkeypatch.setattr("graph_api.neo4j_store.time.sleep", lambda s: None)
+    monkeypatch.setattr(store._loader, "_load", load)
+    monkeypatch.setattr("prl.graph_api.store.neo4j.loading.time.sleep", lambda s: None)
     try:
-        store._load_retrying(GraphBatch("g"), replace=True)
+        store._loader._load_retrying(GraphBatch("g"), replace=True)
         assert calls == ["g", "g", "g"]
         with pytest.raises(StoreUnavailable, match="unavailable"):  # not a deadlock: no retry
-            store._load_retrying(GraphBatch("other"), replace=True)
+            store._loader._load_retrying(GraphBatch("other"), replace=True)
         assert calls[3:] == ["other"]
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ stored documents
+def docs(sample) -> list[tuple[str, Graph]]:
+    return [(str(n), g) for n, g in sample.graphs if is_document_graph(str(n))]
+
+
+def powers(oracle: Graph) -> set[str]:
+    return {str(p) for p in oracle.subjects(RDF.type, PRL_NS.Power)}
+
+
+@pytest.mark.parametrize("inline", [5_000, 0], ids=["in the write", "after the write"])
+def test_serves_documents_it_stored_and_keeps_them_in_step(
+    tmp_path, sample, oracle, inline, monkeypatch
+):
+    """Neo4j answers ``power_documents`` from its stored (:_Doc) nodes, which every write
+    rewrites (in its transaction, or after it when they are many): none is left to the
+    per-request fallback, before or after writes to shared nodes, and removing a list takes
+    its powers' documents away."""
+    from prl.graph_api.store.neo4j import loading, reading, statements
+
+    empty = make_store("neo4j", tmp_path)
+    monkeypatch.setattr(loading, "INLINE_DOCS", inline)
+    load_all(empty, sample)
+    every = sorted(powers(oracle))
+    power, sub, body = citing_power(oracle)
+
+    def stored_documents(iris: list[str]) -> dict[str, bytes]:
+        with empty._db.session() as session:
+            return reading._stored_documents(
+                session.run(statements.Q_STORED_DOCS, iris=iris).single()
+            )
+
+    def check(iris: list[str]) -> None:
+        stored = stored_documents(iris)
+        assert sorted(stored) == iris
+        assert stored == {p: power_json(empty.get_power(p)) for p in iris}
+
+    check(every)
+    amendment = Graph()
+    amendment.add((URIRef(sub), PRL_NS.text, Literal("A 修改后的条文", lang="zh")))
+    amendment.add((URIRef(body), RDFS.label, Literal("A 新名称", lang="zh")))
+    empty.load_graph("https://w3id.org/prl/id/test/amendment", amendment)
+    check(every)
+    assert "A 修改后的条文" in empty.power_documents([power])[power].decode()
+    name, g = docs(sample)[0]
+    listed = sorted({str(p) for p in g.subjects(RDF.type, PRL_NS.Power)})
+    assert listed and empty.remove_document(name)
+    assert stored_documents(listed) == {} == empty.power_documents(listed)
+    check(sorted(set(every) - set(listed)))
+    empty.clear()
+    empty.close()

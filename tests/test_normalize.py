@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.normalize import (
+from prl.ingest.normalize import (
     accountability_methods,
     admin_levels,
     normalise_body,

@@ -8,90 +8,74 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 
-from ingest.pipeline import ingest, write_graph, write_quarantine
-from ingest.validate import validate_graph
-from ingest.vocab import CONCEPT, ELI, PRL, PROV
-from sample import LISTS_DIR, STATUTES_DIR
-from tests.conftest import shared_path
+from prl.ingest.pipeline import ingest, write_graph, write_quarantine
+from prl.ingest.validate import validate_graph
+from prl.ingest.vocab import CONCEPT, ELI, PRL, PROV
+from prl.sample import LISTS_DIR, STATUTES_DIR
 
 
-@pytest.fixture(scope="module")
-def sample_result():
-    return ingest([LISTS_DIR], [STATUTES_DIR])
-
-
-@pytest.fixture(scope="module")
-def sample_graph(sample_result) -> Graph:
-    return sample_result.union()
-
-
-def test_sample_every_row_accounted(sample_result):
-    assert len(sample_result.documents) == 8
-    for d in sample_result.documents:
+def test_sample_every_row_accounted(sample):
+    assert len(sample.documents) == 8
+    for d in sample.documents:
         assert d.error is None, d.error
         assert d.powers > 0, d.file
-        rows_q = [q for q in sample_result.quarantine if q.file == d.file and q.row is not None]
+        rows_q = [q for q in sample.quarantine if q.file == d.file and q.row is not None]
         # every data row is a power, a row merged into the power above, or quarantined
         assert d.data_rows == d.powers + d.continuation_rows + len(rows_q), d
 
 
-def test_sample_conforms(sample_graph):
-    report = validate_graph(sample_graph)
+def test_sample_conforms(oracle):
+    report = validate_graph(oracle)
     assert report.violations == [], [
         (r.where(), r.message, r.focus) for r in report.violations[:10]
     ]
     assert report.conforms
 
 
-def test_sample_powers_have_provenance_to_row(sample_graph):
-    powers = set(sample_graph.subjects(RDF.type, PRL.Power))
+def test_sample_powers_have_provenance_to_row(oracle):
+    powers = set(oracle.subjects(RDF.type, PRL.Power))
     assert len(powers) > 60
     for p in powers:
-        src = sample_graph.value(p, PROV.wasDerivedFrom)
-        assert sample_graph.value(src, PRL.rowNumber) is not None or sample_graph.value(
-            src, PRL.fileName
-        )
+        src = oracle.value(p, PROV.wasDerivedFrom)
+        assert oracle.value(src, PRL.rowNumber) is not None or oracle.value(src, PRL.fileName)
 
 
-def test_sample_citations_reach_articles(sample_graph):
+def test_sample_citations_reach_articles(oracle):
     # 统计法 第四十一条 is cited by the statistics bureau's penalty items
     hits = [
         s
-        for s in sample_graph.subjects(PRL.citesSubdivision, None)
-        if "统计法" in str(sample_graph.value(s, PRL.citedTitle) or "")
+        for s in oracle.subjects(PRL.citesSubdivision, None)
+        if "统计法" in str(oracle.value(s, PRL.citedTitle) or "")
     ]
     assert hits
-    sub = sample_graph.value(hits[0], PRL.citesSubdivision)
-    assert sample_graph.value(sub, PRL.text)
-    version = sample_graph.value(sub, PRL.partOfInstrument)
-    assert (version, RDF.type, PRL.InstrumentVersion) in sample_graph
-    assert sample_graph.value(version, PRL.legalForce) == CONCEPT["legal-force-law"]
+    sub = oracle.value(hits[0], PRL.citesSubdivision)
+    assert oracle.value(sub, PRL.text)
+    version = oracle.value(sub, PRL.partOfInstrument)
+    assert (version, RDF.type, PRL.InstrumentVersion) in oracle
+    assert oracle.value(version, PRL.legalForce) == CONCEPT["legal-force-law"]
 
 
-def test_same_body_one_node(sample_graph):
-    labels = [
-        str(sample_graph.value(b, ELI["title"]) or "")
-        for b in sample_graph.subjects(RDF.type, PRL.Body)
-    ]
+def test_same_body_one_node(oracle):
+    labels = [str(oracle.value(b, ELI["title"]) or "") for b in oracle.subjects(RDF.type, PRL.Body)]
     body_labels = [
         str(o)
-        for b in sample_graph.subjects(RDF.type, PRL.Body)
-        for o in sample_graph.objects(b, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+        for b in oracle.subjects(RDF.type, PRL.Body)
+        for o in oracle.objects(b, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
     ]
     assert len(body_labels) == len(set(body_labels)), labels
     assert "克拉玛依市统计局" in body_labels  # written 市统计局 in the list
 
 
-def test_deterministic_iris(sample_result):
+def test_deterministic_iris(sample):
     again = ingest([LISTS_DIR], [STATUTES_DIR])
-    first = {(s, p, o) for s, p, o in sample_result.union() if p != PROV.startedAtTime}
+    first = {(s, p, o) for s, p, o in sample.union() if p != PROV.startedAtTime}
     second = {(s, p, o) for s, p, o in again.union() if p != PROV.startedAtTime}
     assert first == second
 
 
-def test_broken_copy_fails(sample_graph):
+def test_broken_copy_fails(oracle):
     broken = Graph()
-    broken += sample_graph
+    broken += oracle
     powers = sorted(broken.subjects(RDF.type, PRL.Power))
     a, b, c = powers[0], powers[1], powers[2]
     broken.remove((a, PRL.powerType, None))  # no type
@@ -129,23 +113,21 @@ def test_bad_file_does_not_stop_others(tmp_path):
     assert {"broken.xlsx", *bad} <= files
 
 
-def test_write_outputs(sample_result, tmp_path):
+def test_write_outputs(sample, tmp_path):
     out = tmp_path / "g.nq"
-    write_graph(sample_result, out)
-    j, t = write_quarantine(sample_result, out)
+    write_graph(sample, out)
+    j, t = write_quarantine(sample, out)
     assert out.stat().st_size > 0 and j.exists() and t.exists()
-    from ingest.validate import load_graph
+    from prl.ingest.validate import load_graph
 
-    assert len(load_graph(out)) == len(sample_result.union())
+    assert len(load_graph(out)) == len(sample.union())
 
 
 # ------------------------------------------------------------------ all real lists
 @pytest.mark.shared_data
 @pytest.mark.slow
-def test_all_real_lists_conform_and_resolve():
-    lists = shared_path("lists")
-    statutes = shared_path("statutes")
-    result = ingest([lists], [statutes])
+def test_all_real_lists_conform_and_resolve(real_result):
+    result = real_result
     assert len(result.documents) == 18
     for d in result.documents:
         assert d.error is None, d.error

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph_api.models import Candidate
-from graph_api.ranking import analyse, rank, score
+from prl.graph_api.answers.analysis import analyse
+from prl.graph_api.answers.ranking import rank, score
+from prl.graph_api.store.models import Candidate
 
 NAMES = [
     ("食品经营许可", "01"),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import SHARED, shared_path
 
-from ingest.records import Instrument, Subdivision
-from ingest.statutes import StatuteCorpus, normalise_title, parse_flk_seed, parse_markdown
+from prl.ingest.records import Instrument, Subdivision
+from prl.ingest.statutes import StatuteCorpus, normalise_title, parse_flk_seed, parse_markdown
 
 LAWREFBOOK = SHARED / "statutes" / "lawrefbook"
 SEEDS = SHARED / "statutes" / "flk_via_ansvar" / "seed"

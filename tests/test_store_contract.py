@@ -17,36 +17,18 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from graph_api.documents import power_json
-from graph_api.ids import POWER
-from graph_api.models import PowerFilter
-from graph_api.store import is_document_graph
-from ingest.pipeline import ingest
-from ingest.vocab import CONCEPT, PRL
-from sample import LISTS_DIR, STATUTES_DIR
-from tests.conftest import BACKENDS, make_store
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return ingest([LISTS_DIR], [STATUTES_DIR])
-
-
-@pytest.fixture(scope="module")
-def oracle(sample) -> Graph:
-    return sample.union()
-
-
-def load_all(store, sample) -> None:
-    for name, g in sample.graphs:
-        store.load_graph(str(name), g)
+from prl.graph_api.store import is_document_graph
+from prl.graph_api.store.documents import power_json
+from prl.graph_api.store.models import PowerFilter
+from prl.graph_api.web.paths import POWER
+from prl.ingest.vocab import CONCEPT, PRL
+from tests.conftest import BACKENDS, citing_power, load_all, make_store, skip_unless_capable
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def loaded(request, sample, tmp_path_factory):
     """A store holding the whole sample, shared by the read-only tests of one backend."""
     store = make_store(request.param, tmp_path_factory.mktemp(request.param))
-    store.clear()
     load_all(store, sample)
     yield store
     store.clear()
@@ -56,7 +38,7 @@ def loaded(request, sample, tmp_path_factory):
 @pytest.fixture(params=BACKENDS)
 def empty(request, tmp_path):
     store = make_store(request.param, tmp_path)
-    store.clear()
+    skip_unless_capable(request, store)
     yield store
     store.clear()
     store.close()
@@ -139,7 +121,7 @@ def test_load_file_matches_load_graph(empty, sample, tmp_path, layout):
     every graph."""
     import random
 
-    from ingest.pipeline import write_graph
+    from prl.ingest.pipeline import write_graph
 
     out = tmp_path / "sample.nq"
     write_graph(sample, out)
@@ -315,22 +297,13 @@ def test_power_documents_are_the_details_as_json(loaded, oracle):
     assert asyncio.run(many()) == [{p: found[p] for p in a if p in found} for a in asked]
 
 
-def _citing_power(oracle: Graph) -> tuple[str, str, str]:
-    """A power whose basis cites a subdivision with text, the subdivision, and a body of it."""
-    for c, sub in sorted(oracle.subject_objects(PRL.citesSubdivision)):
-        p = oracle.value(None, PRL.hasCitation, c)
-        if p is not None and oracle.value(sub, PRL.text) is not None:
-            return str(p), str(sub), str(oracle.value(p, PRL.exercisedBy))
-    raise AssertionError("the sample has no cited subdivision with text")
-
-
 def test_documents_follow_writes_to_shared_nodes(empty, sample, oracle, tmp_path):
     """A power's document shows what other graphs later say about the nodes it was read from
     (a body's label, an article's text), and stops showing it when they are removed: through
     ``load_graph`` of a shared graph, ``load_file``, and a list document that is loaded and
     removed again."""
     load_all(empty, sample)
-    power, sub, body = _citing_power(oracle)
+    power, sub, body = citing_power(oracle)
     others = [p for p in powers(oracle) if str(oracle.value(URIRef(p), PRL.exercisedBy)) == body]
 
     def doc(p: str = power) -> dict:
@@ -363,48 +336,6 @@ def test_documents_follow_writes_to_shared_nodes(empty, sample, oracle, tmp_path
     assert doc(others[0])["bodies"][0]["label"] == "0 临时名称"
     assert empty.remove_document(extra)
     assert doc(others[0])["bodies"][0]["label"] == "A 新名称"
-
-
-@pytest.mark.parametrize("inline", [5_000, 0], ids=["in the write", "after the write"])
-def test_neo4j_serves_documents_it_stored_and_keeps_them_in_step(
-    empty, sample, oracle, inline, monkeypatch
-):
-    """Neo4j answers ``power_documents`` from its stored (:_Doc) nodes, which every write
-    rewrites (in its transaction, or after it when they are many): none is left to the
-    per-request fallback, before or after writes to shared nodes, and removing a list takes
-    its powers' documents away."""
-    if empty.kind != "neo4j":
-        pytest.skip("Neo4j's stored documents (the embedded store's are in its side index)")
-    from graph_api import neo4j_store
-
-    monkeypatch.setattr(neo4j_store, "INLINE_DOCS", inline)
-    load_all(empty, sample)
-    every = sorted(powers(oracle))
-    power, sub, body = _citing_power(oracle)
-
-    def stored_documents(iris: list[str]) -> dict[str, bytes]:
-        with empty._session() as session:
-            return neo4j_store._stored_documents(
-                session.run(neo4j_store.Q_STORED_DOCS, iris=iris).single()
-            )
-
-    def check(iris: list[str]) -> None:
-        stored = stored_documents(iris)
-        assert sorted(stored) == iris
-        assert stored == {p: power_json(empty.get_power(p)) for p in iris}
-
-    check(every)
-    amendment = Graph()
-    amendment.add((URIRef(sub), PRL.text, Literal("A 修改后的条文", lang="zh")))
-    amendment.add((URIRef(body), RDFS.label, Literal("A 新名称", lang="zh")))
-    empty.load_graph("https://w3id.org/prl/id/test/amendment", amendment)
-    check(every)
-    assert "A 修改后的条文" in empty.power_documents([power])[power].decode()
-    name, g = docs(sample)[0]
-    listed = sorted({str(p) for p in g.subjects(RDF.type, PRL.Power)})
-    assert listed and empty.remove_document(name)
-    assert stored_documents(listed) == {} == empty.power_documents(listed)
-    check(sorted(set(every) - set(listed)))
 
 
 def test_sub_items_link_to_parent(loaded, oracle):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from prl.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

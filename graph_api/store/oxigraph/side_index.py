@@ -19,25 +19,28 @@ substring matching of ``find_powers`` and ``search_powers``, and the id sets of 
 are cached as numpy arrays beside it. Both are built on first use and dropped by every write
 (``mark_dirty``, ``update``, ``rebuild``, ``clear``), so the next read rebuilds them.
 
-The index is derived data. It lives in ``search.sqlite3`` beside the Oxigraph folder (or in
-memory for an in-memory store) and is written only by ``OxigraphStore``; a ``dirty`` flag is
-set before every write to Oxigraph and cleared in the same SQLite transaction that brings
-the index up to date, so a crash in between makes the next open rebuild it.
+The index is derived data. It lives in ``search.sqlite3`` beside the Oxigraph folder (in a
+temporary folder for an in-memory store) and is written only by ``OxigraphStore``, through
+``write``: one SQLite transaction that replaces the rows, stores the documents and clears the
+``dirty`` flag, so that it is applied whole or not at all. Writes and reads use two
+connections: readers (on the WAL's last commit) go on while a write builds its documents,
+and see the old index until it commits. ``dirty`` is set (and committed) before every write
+to Oxigraph, so that a crash between the two makes the next open rebuild the index.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import sqlite3
+import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from graph_api.name_index import NameIndex
+from prl.graph_api.store.name_index import NameIndex
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -57,7 +60,7 @@ DROP TABLE IF EXISTS gram;
 """
 VERSION = "3"
 ATTR_CACHE = 512  # filter value sets kept in memory beside the name index
-DOC_BATCH = 500  # documents per transaction
+DOC_BATCH = 500  # documents built and written at a time
 #: (power IRI, JSON document, IRIs of the nodes it was read from) for a batch of powers
 Documents = Iterable[tuple[str, bytes, Iterable[str]]]
 
@@ -115,46 +118,63 @@ class SummaryRow:
 
 
 class PowerIndex:
-    """One SQLite connection, shared by threads under a lock."""
+    """A writer connection (under the write lock) and a reader connection shared by threads
+    under the read lock."""
 
     def __init__(self, path: Path | None) -> None:
+        self._tmp = None
+        if path is None:  # an in-memory store: a file of its own, removed on close
+            self._tmp = tempfile.TemporaryDirectory(prefix="prl-index-")
+            path = Path(self._tmp.name) / "search.sqlite3"
         self.path = path
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            str(path) if path else ":memory:", check_same_thread=False, isolation_level=None
-        )
-        self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._wlock = threading.RLock()
+        self._lock = threading.RLock()  # reads, and the in-memory copies
+        self._w = self._connect(path)
+        self._w.executescript(SCHEMA)
+        self._db = self._connect(path)
         self._forget_memory()
         if self._meta("version") != VERSION:
             self._wipe()
             self._set_meta("version", VERSION)
             self._set_meta("dirty", "1")
 
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
     # ------------------------------------------------------------------ state
     def _meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._w.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def _set_meta(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        self._w.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     @property
     def dirty(self) -> bool:
-        with self._lock:
+        with self._wlock:
             return self._meta("dirty") != "0"
 
     def mark_dirty(self) -> None:
-        with self._lock:
+        """Before a write to Oxigraph: if the process dies before ``write`` commits, the next
+        open rebuilds the index."""
+        with self._wlock:
             self._set_meta("dirty", "1")
-            self._forget_memory()
+
+    def mark_clean(self) -> None:
+        """After a failed write whose Oxigraph part was undone: the index is right again."""
+        with self._wlock:
+            self._set_meta("dirty", "0")
 
     def _forget_memory(self) -> None:
         """Drop the in-memory name index and filter sets (rebuilt on the next read)."""
-        self._names: NameIndex | None = None
-        self._to_name = np.zeros(0, dtype=np.int32)  # SQLite id -> NameIndex id
-        self._attr_sets: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+        with self._lock:
+            self._names: NameIndex | None = None
+            self._to_name = np.zeros(0, dtype=np.int32)  # SQLite id -> NameIndex id
+            self._attr_sets: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
 
     def names(self) -> NameIndex:
         """The in-memory name index of the powers (ids in IRI order), built on first use
@@ -196,63 +216,54 @@ class PowerIndex:
 
     def _wipe(self) -> None:
         for table in ("power", "attr", "doc", "dep", "node"):
-            self._db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
+            self._w.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
 
     def clear(self) -> None:
         """Empty index of an empty store (not dirty)."""
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self._transaction():
             self._wipe()
             self._set_meta("dirty", "0")
-            self._db.execute("COMMIT")
-            self._forget_memory()
 
     def close(self) -> None:
-        with self._lock:
+        with self._wlock, self._lock:
+            self._w.close()
             self._db.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
     # ------------------------------------------------------------------ writes
-    def rebuild(self, rows: Iterable[PowerRow], documents: Documents = ()) -> int:
-        """Replace the whole index (in IRI order, so that ids follow IRIs), then store the
-        ``documents`` (see ``update``); clears ``dirty`` at the end."""
-        with self._transaction():
-            self._wipe()
-            n = self._insert(sorted(rows, key=lambda r: r.iri), {})
-            self._set_meta("ordered", "1")
-        self._store_documents(documents)
-        return n
-
-    def update(
-        self, rows: Iterable[PowerRow], gone: Iterable[str], documents: Documents = ()
+    def write(
+        self,
+        rows: Iterable[PowerRow],
+        gone: Iterable[str] = (),
+        documents: Documents = (),
+        *,
+        rebuild: bool = False,
     ) -> None:
-        """Put ``rows`` in place of what the index held for those powers and drop the powers
-        in ``gone`` (one transaction), then store ``documents``: (IRI, JSON document, IRIs of
-        the nodes it was read from) for each power of ``rows``, taken from the iterable
-        ``DOC_BATCH`` at a time outside the lock, so that reads go on while they are built.
-        ``dirty`` is cleared with the last batch."""
-        rows = list(rows)
+        """In one transaction: put ``rows`` in place of what the index held for those powers
+        (or of everything, with ``rebuild``), drop the powers in ``gone``, store
+        ``documents`` — (IRI, JSON document, IRIs of the nodes it was read from) for powers
+        of ``rows``, taken ``DOC_BATCH`` at a time as they are built — and clear ``dirty``.
+        Readers see none of it until the commit; on an error nothing is applied."""
+        rows = sorted(rows, key=lambda r: r.iri)
         with self._transaction():
-            kept = self._delete([r.iri for r in rows] + list(gone))
-            top = self._db.execute("SELECT max(iri) FROM power").fetchone()[0]
-            new = [r.iri for r in rows if r.iri not in kept]
-            if top is not None and new and min(new) < top:
-                self._set_meta("ordered", "0")  # ids no longer follow IRIs
-            self._insert(sorted(rows, key=lambda r: r.iri), kept)
-        self._store_documents(documents)
-
-    def _store_documents(self, documents: Documents) -> None:
-        it = iter(documents)
-        while batch := list(itertools.islice(it, DOC_BATCH)):  # built without the lock
-            with self._transaction(forget=False):
+            if rebuild:
+                self._wipe()
+                self._insert(rows, {}, 1)
+            else:
+                # new ids follow every id in use, those of the rows deleted and put back too
+                start = self._w.execute("SELECT coalesce(max(id), 0) + 1 FROM power").fetchone()[0]
+                kept = self._delete([r.iri for r in rows] + list(gone))
+                self._insert(rows, kept, start)
+            for batch in _batches(documents, DOC_BATCH):
                 self._put_documents(batch)
-        with self._lock:
             self._set_meta("dirty", "0")
 
     def _put_documents(self, docs: Iterable[tuple[str, bytes, Iterable[str]]]) -> None:
-        db = self._db
+        db = self._w
         for iri, data, nodes in docs:
             row = db.execute("SELECT id FROM power WHERE iri = ?", (iri,)).fetchone()
-            if row is None:  # removed meanwhile
+            if row is None:  # not a power of this write
                 continue
             pid = row[0]
             db.execute("INSERT OR REPLACE INTO doc(id, json) VALUES (?, ?)", (pid, data))
@@ -266,39 +277,35 @@ class PowerIndex:
             )
 
     @contextlib.contextmanager
-    def _transaction(self, *, forget: bool = True):
-        """One SQLite transaction under the lock; the in-memory copies are dropped after it
-        (unless only documents were written)."""
-        with self._lock:
-            self._db.execute("BEGIN")
+    def _transaction(self) -> Iterator[None]:
+        """One transaction of the writer connection; the in-memory copies are dropped after
+        it commits (readers rebuild them from the new state)."""
+        with self._wlock:
+            self._w.execute("BEGIN IMMEDIATE")
             try:
                 yield
-                self._db.execute("COMMIT")
+                self._w.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._w.execute("ROLLBACK")
                 raise
-            finally:
-                if forget:
-                    self._forget_memory()
+            self._forget_memory()
 
     def _delete(self, iris: Sequence[str]) -> dict[str, int]:
-        """Drop these powers; returns their ids, which a re-inserted power keeps (so that
-        ids keep following IRIs when a document is replaced by a new version of itself)."""
-        db = self._db
+        """Drop these powers; returns their ids, which a re-inserted power keeps."""
+        db = self._w
         ids: dict[str, int] = {}
         for iri in iris:
-            row = db.execute("SELECT id, name FROM power WHERE iri = ?", (iri,)).fetchone()
+            row = db.execute("SELECT id FROM power WHERE iri = ?", (iri,)).fetchone()
             if row is None:
                 continue
-            pid, _ = row
-            ids[iri] = pid
+            ids[iri] = row[0]
             for table in ("attr", "doc", "dep", "power"):
-                db.execute(f"DELETE FROM {table} WHERE id = ?", (pid,))  # noqa: S608
+                db.execute(f"DELETE FROM {table} WHERE id = ?", (row[0],))  # noqa: S608
         return ids
 
-    def _insert(self, rows: Sequence[PowerRow], kept: dict[str, int]) -> int:
-        db = self._db
-        start = db.execute("SELECT coalesce(max(id), 0) + 1 FROM power").fetchone()[0]
+    def _insert(self, rows: Sequence[PowerRow], kept: dict[str, int], start: int) -> int:
+        """Insert ``rows``: those in ``kept`` with their old ids, the others numbered from
+        ``start`` (which must be above every id in use or kept)."""
         ids, n = [], start
         for r in rows:
             if r.iri in kept:
@@ -306,14 +313,14 @@ class PowerIndex:
             else:
                 ids.append(n)
                 n += 1
-        db.executemany(
+        self._w.executemany(
             "INSERT INTO power(id, iri, name, type, parent, document) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 (pid, s.iri, s.name, s.type, s.parent, s.document)
                 for pid, s in zip(ids, (r.summary() for r in rows), strict=True)
             ),
         )
-        db.executemany(
+        self._w.executemany(
             "INSERT INTO attr VALUES (?, ?, ?)",
             ((k, v, pid) for pid, r in zip(ids, rows, strict=True) for k, v in r.attrs()),
         )
@@ -443,3 +450,9 @@ class PowerIndex:
                         iri, name, typ, parent, pname, doc, tuple(bodies.get(pid, ()))
                     )
         return out
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := [x for _, x in zip(range(size), it, strict=False)]:
+        yield batch

@@ -9,7 +9,8 @@
 
 The default graph is the union of all named graphs. Updates can never run (``Store.query``
 parses queries only); a text that is an update, or that uses ``SERVICE`` (pyoxigraph would
-make the HTTP call: not from a public endpoint), raises ``QueryRefused``. The query runs in
+make the HTTP call: not from a public endpoint), raises ``QueryRefused``; a text that does
+not parse, ``QueryInvalid``. The query runs in
 a worker thread; when it has not finished after ``timeout`` seconds ``QueryTimeout`` is
 raised and the worker is abandoned: it stops at the next row it reads, but a query still
 sorting or aggregating runs on until that step ends. At most ``MAX_RUNNING`` queries run at
@@ -26,7 +27,7 @@ import threading
 
 import pyoxigraph as ox
 
-from graph_api.store import StoreError
+from prl.graph_api.store.errors import QueryInvalid, QueryRefused, QueryTimeout, StoreError
 
 MAX_RUNNING = 4
 _slots = threading.BoundedSemaphore(MAX_RUNNING)
@@ -38,14 +39,6 @@ _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.IGNORECASE)
 _NOISE = re.compile(
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^<>\s]*>|#[^\n]*'
 )
-
-
-class QueryRefused(StoreError):
-    """The text is an update or uses a feature the endpoint does not serve."""
-
-
-class QueryTimeout(StoreError):
-    """The query did not finish in time (or too many queries are running)."""
 
 
 def _keywords(query: str) -> str:
@@ -153,8 +146,10 @@ def run(
         stop.set()
         raise QueryTimeout(f"SPARQL query did not finish within {timeout:g} s")
     e = out.get("error")
-    if isinstance(e, SyntaxError) and _UPDATE.search(_keywords(query)):
-        raise QueryRefused("this endpoint is read-only: SPARQL updates are refused") from None
+    if isinstance(e, SyntaxError):
+        if _UPDATE.search(_keywords(query)):
+            raise QueryRefused("this endpoint is read-only: SPARQL updates are refused") from None
+        raise QueryInvalid(str(e)) from None
     if isinstance(e, OSError):
         raise StoreError(f"SPARQL query failed: {e}") from e
     if e is not None:

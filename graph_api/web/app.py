@@ -10,14 +10,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from graph_api.cache import AnswerCache
-from graph_api.settings import Settings, open_store
-from graph_api.store import Store, StoreCorrupt, StoreError, StoreUnavailable
+from prl.graph_api.settings import Settings
+from prl.graph_api.store import Store, StoreCorrupt, StoreError, StoreUnavailable, open_store
+from prl.graph_api.web.cache import AnswerCache
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """An app serving ``store`` (or the store the settings name)."""
-    from graph_api.routes import browse, powers, system
+    from prl.graph_api.web.routes import browse, documents, powers, sparql, system
 
     settings = settings or Settings()
 
@@ -55,9 +55,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def corrupt(request: Request, exc: StoreCorrupt):
         return JSONResponse({"detail": f"store unreadable: {exc}"}, status_code=503)
 
-    app.include_router(powers.router)
-    app.include_router(browse.router)
-    app.include_router(system.router)
+    for module in (powers, browse, system, sparql, documents):
+        app.include_router(module.router)
     return app
 
 
@@ -65,7 +64,7 @@ def warm_up(store: Store) -> None:
     """Before the server takes requests: load the word segmenter and build the store's name
     index (together some seconds), so that the first questions do not wait for them. A store
     that cannot answer yet is not an error here: requests will say 503 until it can."""
-    from graph_api.ranking import analyse
+    from prl.graph_api.answers.analysis import analyse
 
     analyse("食品经营许可")
     try:

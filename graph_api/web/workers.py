@@ -49,8 +49,8 @@ def _worker(settings, host: str, port: int, ready) -> None:
     """One worker: its own store and app; says on ``ready`` when it listens."""
     import uvicorn
 
-    from graph_api.app import create_app
-    from graph_api.settings import open_store
+    from prl.graph_api.store import open_store
+    from prl.graph_api.web.app import create_app
 
     try:
         sock = listening_socket(host, port)

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from graph_api.models import PowerDetail
+from prl.graph_api.store.models import PowerDetail
 
 
 @cache

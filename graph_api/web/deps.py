@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
-from graph_api.cache import AnswerCache
-from graph_api.settings import Settings
-from graph_api.store import Store
+from prl.graph_api.settings import Settings
+from prl.graph_api.store import Store
+from prl.graph_api.web.cache import AnswerCache
 
 
 async def get_store(request: Request) -> Store:

@@ -21,7 +21,8 @@ import orjson
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
-from graph_api.models import (
+from prl.graph_api.store import documents
+from prl.graph_api.store.models import (
     AccountabilityView,
     BodyView,
     CitationView,
@@ -36,29 +37,15 @@ from graph_api.models import (
     SubdivisionText,
     SubdivisionView,
 )
+from prl.graph_api.store.ordering import duty_key, ordinal_key, provenance_key
+from prl.ontology import namespaces as ns
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-XSD_STRING = XSD + "string"
-XSD_INTEGER = XSD + "integer"
-PRL = "https://w3id.org/prl/ontology#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE, XSD_STRING, XSD_INTEGER = ns.RDF_TYPE, ns.XSD_STRING, ns.XSD_INTEGER
+PRL, SKOS = ns.PRL, ns.SKOS
 
 # prefixes used to shorten IRIs inside the JSON facts ("prl:text"); any other IRI is "<...>"
-PREFIXES = {
-    "prl": PRL,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": XSD,
-    "skos": SKOS,
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "cv": "http://data.europa.eu/m8g/",
-    "cpsv": "http://purl.org/vocab/cpsv#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "owl": "http://www.w3.org/2002/07/owl#",
-}
+# (stored in the database: a prefix added later must go at the end)
+PREFIXES = ns.PREFIXES
 _EXPAND = {f"{k}:": v for k, v in PREFIXES.items()}
 
 # rdf:type classes that become node labels (local name), besides ``Resource``
@@ -69,7 +56,6 @@ _PRL_CLASSES = (
 ).split()
 LABEL_OF = {PRL + c: c for c in _PRL_CLASSES} | {SKOS + c: c for c in ("Concept", "ConceptScheme")}
 ALL_LABELS = sorted(LABEL_OF.values())
-SUBDIVISION_KINDS = ("Book", "Chapter", "Section", "Article", "Paragraph", "Point")
 
 # An object is an IRI (str) or a literal (lexical form, code); code is "" for a plain
 # (xsd:string) literal, "@lang" for a language-tagged one, else the datatype IRI.
@@ -78,9 +64,9 @@ Obj = str | tuple[str, str]
 
 @functools.lru_cache(maxsize=4096)
 def compact(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
+    for prefix, space in PREFIXES.items():
+        if iri.startswith(space):
+            return f"{prefix}:{iri[len(space) :]}"
     return f"<{iri}>"
 
 
@@ -318,9 +304,8 @@ def sub_text(m: dict) -> SubdivisionText:
 
 
 def _by_ordinal(items: list[dict]) -> tuple[SubdivisionText, ...]:
-    def key(m):
-        o, s = first(m.get("ordinal")), first(m.get("ordinalSuffix"))
-        return (isinstance(o, int), o if isinstance(o, int) else 0, s or 0, m["iri"])
+    def key(m: dict) -> tuple:
+        return ordinal_key(first(m.get("ordinal")), first(m.get("ordinalSuffix")), m["iri"])
 
     return tuple(sub_text(m) for m in sorted(_by_iri(items), key=key))
 
@@ -382,17 +367,14 @@ def power_detail(s: PowerSummary, r: dict) -> PowerDetail:
         )
         for a in _by_iri(r["accountability"])
     ]
-    prov = sorted(
-        {_provenance(m) for m in r["provenance"]},
-        key=lambda p: (p.file, p.sheet is not None, p.sheet or "", p.row is not None, p.row or 0),
-    )
+    prov = sorted({_provenance(m) for m in r["provenance"]}, key=provenance_key)
     return PowerDetail(
         summary=s,
         units=tuple(ref(u) for u in _by_iri(r["units"])),
         levels=tuple(concept(c) for c in _by_iri(r["levels"])),
         sub_items=tuple(ref(x) for x in _by_iri(r["subs"])),
         citations=tuple(_citation(c) for c in cits),
-        duties=tuple(sorted(duties, key=lambda d: (d.order, d.iri))),
+        duties=tuple(sorted(duties, key=duty_key)),
         accountability=tuple(acc),
         provenance=tuple(prov),
     )
@@ -433,7 +415,7 @@ def instrument_view(r: dict) -> InstrumentView:
 
 def subdivision_view(r: dict, cited_by: tuple[PowerSummary, ...]) -> SubdivisionView:
     s = sub_text(r["s"])
-    kind = next(k for k in SUBDIVISION_KINDS if k in r["labels"])
+    kind = next(k for k in ns.SUBDIVISION_KINDS if k in r["labels"])
     return SubdivisionView(
         iri=s.iri,
         path=s.path,
@@ -446,3 +428,12 @@ def subdivision_view(r: dict, cited_by: tuple[PowerSummary, ...]) -> Subdivision
         children=_by_ordinal(r["children"]),
         cited_by=cited_by,
     )
+
+
+def documents_of(records: Iterable) -> dict[str, bytes]:
+    """The JSON documents of the powers in the records of ``Q_DOCUMENTS``, by IRI."""
+    out = {}
+    for rec in records:
+        r = rec.data()
+        out[r["iri"]] = documents.power_json(power_detail(summary(r), r))
+    return out

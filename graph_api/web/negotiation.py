@@ -8,18 +8,12 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
-from graph_api.store import Store
+from prl.graph_api.store import Store
+from prl.ontology import namespaces as ns
 
 TURTLE = "text/turtle"
 JSONLD = "application/ld+json"
-CONTEXT = {
-    "prl": "https://w3id.org/prl/ontology#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-}
+CONTEXT = {p: ns.PREFIXES[p] for p in ("prl", "rdfs", "skos", "eli", "org", "prov")}
 
 
 def wanted(request: Request) -> str:
@@ -41,8 +35,8 @@ def respond(request: Request, store: Store, iri: str, body: Any) -> Response:
     if kind == "json":
         return JSONResponse(jsonable_encoder(body))
     g = store.describe(iri)
-    for prefix, ns in CONTEXT.items():
-        g.bind(prefix, ns)
+    for prefix, space in CONTEXT.items():
+        g.bind(prefix, space)
     if kind == TURTLE:
         return Response(g.serialize(format="turtle"), media_type=f"{TURTLE}; charset=utf-8")
     return Response(

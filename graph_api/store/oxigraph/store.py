@@ -1,25 +1,29 @@
 """The embedded store: Oxigraph (RocksDB on disk, or in memory) plus a SQLite side index.
 
 Folder layout for ``OxigraphStore(path)``: ``path/oxigraph/`` holds the RDF store,
-``path/search.sqlite3`` the power index (``power_index``). ``OxigraphStore(None)`` keeps both
-in memory. One process at a time may open a folder; a second gets ``StoreUnavailable``.
+``path/search.sqlite3`` the power index (``side_index``). ``OxigraphStore(None)`` keeps the
+RDF store in memory (and its index in a temporary file). One process at a time may open a
+folder; a second gets ``StoreUnavailable``.
 
-Writes and what readers see:
+Writes, and what readers and failures see:
 
+- Input is checked before anything is written (``inputs``): a bad file changes nothing.
 - ``load_graph`` of a list document runs one SPARQL update, ``DROP SILENT GRAPH <g> ;
   INSERT DATA { GRAPH <g> { … } }``; Oxigraph applies an update as one transaction and reads
   run on snapshots, so a reader sees the old document or the new one, never a mix. A shared
   graph is merged with ``Store.extend`` (one transaction).
-- ``load_file`` first parses the whole file (a syntax error changes nothing and is raised as
-  ``SyntaxError`` with line and column), then: when none of its list documents is already in
-  the store it runs Oxigraph's bulk loader (fastest; not transactional, so a concurrent
-  reader may see part of the file until it ends); otherwise the graphs that are not
-  replacements are bulk-loaded and each replaced document goes through the atomic update
-  above. For a full reload of a large store, ``clear()`` then ``load_file`` is much faster.
-- After each write the side index is brought up to date for the powers the written graphs
-  held before and after (or rebuilt when most of the store changed). The index write is its
-  own SQLite transaction, so a ``find_powers`` just after a load may, for a moment, still
-  list the old version of a replaced document.
+- ``load_file`` / ``load_nquads`` read the input once, checking it and keeping the new
+  content of the documents it replaces; each replaced document is then swapped by the atomic
+  update above, and Oxigraph's bulk loader adds the rest (fastest; not transactional, so a
+  concurrent reader may see part of it until it ends). For a full reload of a large store,
+  ``clear()`` then a load is much faster.
+- After the RDF write the side index is brought up to date, in one SQLite transaction, for
+  the powers the written graphs held before and after and for every power whose document
+  was read from a node the write changed (or rebuilt when most of the store changed).
+  Readers see the old index until it commits, so a ``find_powers`` just after a load may,
+  for a moment, still list the old version of a replaced document.
+- When the index write fails, the RDF write is undone (each graph put back as it was), so a
+  failed load leaves graph and side index as they were.
 """
 
 from __future__ import annotations
@@ -28,17 +32,22 @@ import contextlib
 import gc
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from graph_api import documents
-from graph_api import oxigraph_views as v
-from graph_api.models import (
+from prl.graph_api.store import documents
+from prl.graph_api.store.errors import StoreCorrupt, StoreError, StoreUnavailable
+from prl.graph_api.store.inputs import check_graph, read_nquads
+from prl.graph_api.store.interface import SPARQL
+from prl.graph_api.store.models import (
     BodyView,
     Candidate,
+    Concept,
     Counts,
+    InstrumentRef,
     InstrumentView,
     Page,
     PowerDetail,
@@ -47,18 +56,63 @@ from graph_api.models import (
     Ref,
     SubdivisionView,
 )
-from graph_api.name_index import Memo
-from graph_api.power_index import PowerIndex, PowerRow, SummaryRow
-from graph_api.sparql_endpoint import QueryRefused, QueryTimeout, run
-from graph_api.store import StoreCorrupt, StoreError, StoreUnavailable, is_document_graph
+from prl.graph_api.store.name_index import Memo
+from prl.graph_api.store.oxigraph import queries as Q
+from prl.graph_api.store.oxigraph.reads import Lookup
+from prl.graph_api.store.oxigraph.side_index import PowerIndex, PowerRow, SummaryRow
+from prl.graph_api.store.oxigraph.sparql import run
+from prl.graph_api.store.oxigraph.terms import (
+    RDF_TYPE,
+    node,
+    node_or_none,
+    prl,
+    to_ox,
+    triple_to_rdflib,
+    valid_iri,
+)
+from prl.ontology import namespaces as ns
 
-__all__ = ["OxigraphStore", "QueryRefused", "QueryTimeout"]
+__all__ = ["OxigraphStore"]
 BATCH = 500  # powers per index-refresh query
 SHARED_PROPS = 100_000  # subjects whose statements a document build keeps at most
 
 
+@dataclass
+class _Undo:
+    """How to put the graphs of one write back as they were."""
+
+    restore: dict[ox.NamedNode, list[ox.Triple]] = field(default_factory=dict)  # old content
+    drop: set[ox.NamedNode] = field(default_factory=set)  # graphs that were not there
+    added: list[ox.Quad] = field(default_factory=list)  # quads new to merged graphs
+    clear: bool = False  # the store was empty
+
+    def apply(self, store: ox.Store) -> None:
+        if self.clear:
+            store.clear()
+            return
+        for g in self.drop:
+            store.remove_graph(g)
+        for q in self.added:
+            store.remove(q)
+        for g, triples in self.restore.items():
+            store.update(Q.replace_graph(g, triples))
+
+
+@dataclass
+class _Plan:
+    """What one load read from its input: graph names, the documents it replaces with their
+    new content, the subjects it writes, and (into an empty store) the power rows."""
+
+    graphs: set[ox.NamedNode] = field(default_factory=set)
+    replaced: dict[ox.NamedNode, list[ox.Triple]] = field(default_factory=dict)
+    subjects: set[str] = field(default_factory=set)
+    rows: Q.FileRows | None = None
+    quads: int = 0
+
+
 class OxigraphStore:
     kind = "oxigraph"
+    capabilities = frozenset({SPARQL})
 
     def __init__(self, path: Path | None) -> None:
         self.path = Path(path) if path is not None else None
@@ -74,9 +128,10 @@ class OxigraphStore:
             try:
                 self._index = PowerIndex(self.path / "search.sqlite3")
             except Exception:  # derived data: a broken index file is rebuilt from the store
-                (self.path / "search.sqlite3").unlink(missing_ok=True)
+                for suffix in ("", "-wal", "-shm"):
+                    (self.path / f"search.sqlite3{suffix}").unlink(missing_ok=True)
                 self._index = PowerIndex(self.path / "search.sqlite3")
-        self._look = v.Lookup(self._store)
+        self._look = Lookup(self._store)
         if self._index.dirty:
             with self._errors("rebuilding the search index"):
                 self._rebuild_index()
@@ -97,7 +152,7 @@ class OxigraphStore:
             ) from None
 
     @contextlib.contextmanager
-    def _errors(self, action: str):
+    def _errors(self, action: str) -> Iterator[None]:
         try:
             yield
         except (OSError, RuntimeError) as e:
@@ -108,87 +163,126 @@ class OxigraphStore:
 
     # ================================================================ writes
     def load_graph(self, name: str, graph: Graph) -> None:
-        g = ox.NamedNode(name)
-        triples = [(v.to_ox(s), v.to_ox(p), v.to_ox(o)) for s, p, o in graph]
+        check_graph(name, graph)
+        g = node(name)
+        triples = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph]
         with self._write, self._errors(f"loading graph {name}"):
             before = self._powers_in([g])
-            replace = is_document_graph(name)
-            changed = {s.value for s, _, _ in triples if isinstance(s, ox.NamedNode)}
+            replace = ns.is_document_graph(name)
+            changed = {t.subject.value for t in triples}
+            undo = _Undo()
             if replace:  # the old statements go: their subjects change too
-                changed |= self._subjects_in([g])
+                old = self._triples_of(g)
+                changed |= {t.subject.value for t in old}
+                undo.restore[g] = old
+            elif self._store.contains_named_graph(g):
+                undo.added = [q for t in triples if (q := ox.Quad(*t, g)) not in self._store]
+            else:
+                undo.drop.add(g)
             self._index.mark_dirty()
             if replace:
-                body = " .\n".join(f"{s} {p} {o}" for s, p, o in triples)
-                self._store.update(
-                    f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{body} }} }}"
-                )
+                self._store.update(Q.replace_graph(g, triples))
             else:
-                self._store.extend(ox.Quad(s, p, o, g) for s, p, o in triples)
-            self._refresh(before | self._powers_in([g]), changed)
+                self._store.extend(ox.Quad(*t, g) for t in triples)
+            self._indexed(undo, lambda: self._refresh(before | self._powers_in([g]), changed))
 
     def load_file(self, path: Path) -> int:
         path = Path(path)
-        graphs: set = set()
-        subjects: set[str] = set()  # the nodes the file says something about
-        n = 0
-        with self._write:
-            with self._errors(f"reading the store before loading {path}"):
-                empty = self._index.count() == 0 and next(self._store.named_graphs(), None) is None
-            rows = v.FileRows() if empty else None
-            for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
-                n += 1
-                graphs.add(quad.graph_name)
-                if rows is not None:
-                    rows.add(quad)
-                elif isinstance(quad.subject, ox.NamedNode):
-                    subjects.add(quad.subject.value)
-            with self._errors(f"loading {path}"):
-                self._load_parsed(path, graphs, rows, subjects)
-        return n
+        return self._load(path, path.name)
 
-    def _load_parsed(
-        self, path: Path, graphs: set, rows: v.FileRows | None, subjects: set[str]
-    ) -> None:
-        named = [g for g in graphs if isinstance(g, ox.NamedNode)]
-        present = [g for g in named if self._store.contains_named_graph(g)]
-        replaced = {g for g in present if is_document_graph(g.value)}
-        before = self._powers_in(present)
-        changed = subjects | self._subjects_in(replaced)
-        self._index.mark_dirty()
-        if not replaced:
-            self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
-        else:
-            quads = ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
-            self._store.bulk_extend(q for q in quads if q.graph_name not in replaced)
-            for g in replaced:
-                self._replace_from_file(path, g)
+    def load_nquads(self, data: bytes, *, source: str = "upload") -> int:
+        return self._load(data, source)
+
+    def _load(self, source: Path | bytes, name: str) -> int:
+        with self._write:
+            with self._errors(f"reading the store before loading {name}"):
+                empty = self._index.count() == 0 and next(self._store.named_graphs(), None) is None
+            plan, undo = self._read(source, name, empty)
+            with self._errors(f"loading {name}"):
+                before = self._powers_in(g for g in plan.graphs if g not in undo.drop)
+                self._index.mark_dirty()
+                for g, triples in plan.replaced.items():
+                    self._store.update(Q.replace_graph(g, triples))
+                src = {"path": str(source)} if isinstance(source, Path) else {"input": source}
+                self._store.bulk_load(format=ox.RdfFormat.N_QUADS, lenient=True, **src)
+                self._indexed(undo, lambda: self._index_load(plan, undo, before))
+        return plan.quads
+
+    def _read(self, source: Path | bytes, name: str, empty: bool) -> tuple[_Plan, _Undo]:
+        """Read and check the whole input before anything is written: the plan of the load
+        and how to undo it."""
+        plan, undo = _Plan(rows=Q.FileRows() if empty else None), _Undo(clear=empty)
+        state: dict[ox.NamedNode, str] = {}  # graph -> "new", "replaced" or "merged"
+        with self._errors(f"reading the store while loading {name}"):
+            for quad in read_nquads(source, name):
+                plan.quads += 1
+                g = quad.graph_name
+                kind = state.get(g)
+                if kind is None:
+                    plan.graphs.add(g)
+                    if empty or not self._store.contains_named_graph(g):
+                        kind = "new"
+                        undo.drop.add(g)
+                    elif ns.is_document_graph(g.value):
+                        kind = "replaced"
+                        plan.replaced[g] = []
+                        undo.restore[g] = self._triples_of(g)
+                    else:
+                        kind = "merged"
+                    state[g] = kind
+                if plan.rows is not None:
+                    plan.rows.add(quad)
+                else:
+                    plan.subjects.add(quad.subject.value)
+                if kind == "replaced":
+                    plan.replaced[g].append(quad.triple)
+                elif kind == "merged" and quad not in self._store:
+                    undo.added.append(quad)
+        return plan, undo
+
+    def _index_load(self, plan: _Plan, undo: _Undo, before: set[str]) -> None:
+        """The index after a load: ``before``, the powers the loaded graphs held."""
         self._forget()
-        if rows is not None:  # the store was empty: the file's rows are the whole truth
-            found = rows.rows()
-            self._index.rebuild(found, self._documents(found))
-        elif len(named) > 0.5 * max(1, self._document_count()):
+        if plan.rows is not None:  # the store was empty: the input's rows are the whole truth
+            found = plan.rows.rows()
+            self._index.write(found, (), self._documents(found), rebuild=True)
+        elif len(plan.graphs) > 0.5 * max(1, self._document_count()):
             self._rebuild_index()
         else:
-            self._refresh(before | self._powers_in(named), changed)
+            old = {t.subject.value for ts in undo.restore.values() for t in ts}
+            self._refresh(before | self._powers_in(plan.graphs), plan.subjects | old)
 
-    def _replace_from_file(self, path: Path, g: ox.NamedNode) -> None:
-        quads = ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
-        body = " .\n".join(str(q.triple) for q in quads if q.graph_name == g)
-        self._store.update(f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{body} }} }}")
+    def _indexed(self, undo: _Undo, update) -> None:
+        """Run the index ``update`` of a write; when it fails, undo the RDF write too."""
+        try:
+            update()
+        except BaseException as e:
+            try:
+                undo.apply(self._store)
+            except Exception as again:
+                raise StoreError(
+                    f"the search index could not be updated ({e}) and the graph could not be "
+                    f"put back ({again}); the index is rebuilt when the store is opened again"
+                ) from e
+            finally:
+                self._forget()
+            self._index.mark_clean()
+            raise
 
     def remove_document(self, document: str) -> bool:
-        try:
-            g = ox.NamedNode(document)
-        except ValueError:
+        g = node_or_none(document)
+        if g is None:
             return False
         with self._write, self._errors(f"removing {document}"):
-            if not is_document_graph(document) or not self._store.contains_named_graph(g):
+            if not ns.is_document_graph(document) or not self._store.contains_named_graph(g):
                 return False
             before = self._powers_in([g])
-            changed = self._subjects_in([g])
+            old = self._triples_of(g)
             self._index.mark_dirty()
             self._store.remove_graph(g)
-            self._refresh(before, changed)
+            undo = _Undo(restore={g: old})
+            changed = {t.subject.value for t in old}
+            self._indexed(undo, lambda: self._refresh(before, changed))
         return True
 
     def clear(self) -> None:
@@ -202,20 +296,13 @@ class OxigraphStore:
         self._counts = None
         self._look.forget()
 
+    def _triples_of(self, g: ox.NamedNode) -> list[ox.Triple]:
+        return [q.triple for q in self._store.quads_for_pattern(None, None, None, g)]
+
     def _powers_in(self, graphs: Iterable) -> set[str]:
         found: set[str] = set()
         for g in graphs:
-            found.update(s["p"].value for s in v.q(self._store, v.Q_POWERS_IN_GRAPH, g=g))
-        return found
-
-    def _subjects_in(self, graphs: Iterable) -> set[str]:
-        found: set[str] = set()
-        for g in graphs:
-            found.update(
-                q.subject.value
-                for q in self._store.quads_for_pattern(None, None, None, g)
-                if isinstance(q.subject, ox.NamedNode)
-            )
+            found.update(s["p"].value for s in Q.q(self._store, Q.Q_POWERS_IN_GRAPH, g=g))
         return found
 
     def _refresh(self, powers: set[str], changed: Iterable[str] = ()) -> None:
@@ -226,19 +313,19 @@ class OxigraphStore:
         rows = {}
         for i in range(0, len(ordered), BATCH):
             sols = self._store.query(
-                v.values_query(ordered[i : i + BATCH]), use_default_graph_as_union=True
+                Q.values_query(ordered[i : i + BATCH]), use_default_graph_as_union=True
             )
-            rows.update(v.power_rows(sols))
+            rows.update(Q.power_rows(sols))
         # a power is one while some graph still types it prl:Power
         typed = [p for p in ordered if self._look.has_type(p, "Power")]
         gone = [p for p in ordered if p not in set(typed)]
         found = [rows.get(p) or PowerRow(p) for p in typed]
-        self._index.update(found, gone, self._documents(found))
+        self._index.write(found, gone, self._documents(found))
 
     def _rebuild_index(self) -> None:
         self._forget()
-        found = list(v.power_rows(v.q(self._store, v.Q_ALL_POWER_ROWS)).values())
-        self._index.rebuild(found, self._documents(found))
+        found = list(Q.power_rows(Q.q(self._store, Q.Q_ALL_POWER_ROWS)).values())
+        self._index.write(found, (), self._documents(found), rebuild=True)
 
     def _documents(self, rows: Sequence[PowerRow]) -> Iterator[tuple[str, bytes, set[str]]]:
         """The JSON document of each power, and the nodes it was read from (built lazily,
@@ -252,26 +339,26 @@ class OxigraphStore:
             yield row.iri, documents.power_json(detail), look.touched
 
     def _document_count(self) -> int:
-        return sum(1 for g in self._store.named_graphs() if is_document_graph(g.value))
+        return sum(1 for g in self._store.named_graphs() if ns.is_document_graph(g.value))
 
     # ================================================================ reads
     def _summaries(self, iris: Sequence[str]) -> list[PowerSummary]:
         rows = self._index.summaries(iris)
         return [self._summary(rows[i]) for i in iris if i in rows]
 
-    def _summary(self, r: SummaryRow, look: v.Lookup | None = None) -> PowerSummary:
+    def _summary(self, r: SummaryRow, look: Lookup | None = None) -> PowerSummary:
         look = look or self._look
         return PowerSummary(
             iri=r.iri,
             name=r.name,
-            type=look.concept(r.type) if r.type else v.Concept("", None, ""),
+            type=look.concept(r.type) if r.type else Concept("", None, ""),
             bodies=tuple(look.ref(b) for b in r.bodies),
             parent=look.ref(r.parent) if r.parent else None,
             document=r.document or "",
         )
 
     def _notation(self, notation: str) -> list[str]:
-        sols = v.q(self._store, v.Q_CONCEPTS_WITH_NOTATION, n=ox.Literal(notation))
+        sols = Q.q(self._store, Q.Q_CONCEPTS_WITH_NOTATION, n=ox.Literal(notation))
         return sorted({s["c"].value for s in sols})
 
     def find_powers(self, flt: PowerFilter, *, offset: int = 0, limit: int = 20) -> Page:
@@ -285,9 +372,9 @@ class OxigraphStore:
             if flt.level is not None:
                 attrs.append(("v", self._notation(flt.level)))
             if flt.region is not None:
-                region = v.node_or_none(flt.region)
+                region = node_or_none(flt.region)
                 bodies = (
-                    sorted({s["b"].value for s in v.q(self._store, v.Q_BODIES_IN_REGION, r=region)})
+                    sorted({s["b"].value for s in Q.q(self._store, Q.Q_BODIES_IN_REGION, r=region)})
                     if region
                     else []
                 )
@@ -322,7 +409,7 @@ class OxigraphStore:
         return self._memo.get_many(token, iris, lambda m: {s.iri: s for s in self._summaries(m)})
 
     def get_power(self, iri: str) -> PowerDetail | None:
-        if not v.valid_iri(iri):
+        if not valid_iri(iri):
             return None
         with self._errors("reading a power"):
             rows = self._index.summaries([iri])
@@ -330,17 +417,17 @@ class OxigraphStore:
                 return None
             return self._detail(rows[iri], self._look.reading())
 
-    def _detail(self, row: SummaryRow, look: v.Lookup, *, sub_items: bool = True) -> PowerDetail:
+    def _detail(self, row: SummaryRow, look: Lookup, *, sub_items: bool = True) -> PowerDetail:
         """The power's detail; ``sub_items`` is left empty when not asked for (they are not
         part of its JSON document)."""
         iri = row.iri
         return PowerDetail(
             summary=self._summary(row, look),
-            units=tuple(look.ref(u) for u in look.iris(iri, v.prl("handledBy"))),
-            levels=tuple(look.concept(c) for c in look.iris(iri, v.prl("adminLevel"))),
+            units=tuple(look.ref(u) for u in look.iris(iri, prl("handledBy"))),
+            levels=tuple(look.concept(c) for c in look.iris(iri, prl("adminLevel"))),
             sub_items=tuple(
                 self._look.ref(s)
-                for s in self._look.subjects(v.prl("subItemOf"), iri)
+                for s in self._look.subjects(prl("subItemOf"), iri)
                 if self._index.has(s)
             )
             if sub_items
@@ -353,30 +440,31 @@ class OxigraphStore:
 
     def power_documents(self, iris: Sequence[str]) -> dict[str, bytes]:
         with self._errors("reading powers"):
-            return self._index.documents([i for i in iris if v.valid_iri(i)])
+            return self._index.documents([i for i in iris if valid_iri(i)])
 
     async def power_documents_async(self, iris: Sequence[str]) -> dict[str, bytes]:
         return self.power_documents(iris)
 
     def _typed(self, cls: str) -> list[str]:
-        quads = self._store.quads_for_pattern(None, v.RDF_TYPE, v.prl(cls), None)
+        quads = self._store.quads_for_pattern(None, RDF_TYPE, prl(cls), None)
         return sorted({q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)})
+
+    def _page(self, cls: str, offset: int, limit: int) -> tuple[list[str], int]:
+        found = self._typed(cls)
+        return found[max(offset, 0) : max(offset, 0) + max(limit, 0)], len(found)
 
     def list_bodies(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
         with self._errors("listing bodies"):
-            found = self._typed("Body")
-            page = found[max(offset, 0) : max(offset, 0) + max(limit, 0)]
-            return [self._look.ref(b) for b in page], len(found)
+            page, total = self._page("Body", offset, limit)
+            return [self._look.ref(b) for b in page], total
 
     def list_instruments(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
         with self._errors("listing instruments"):
-            found = self._typed("InstrumentVersion")
-            page = found[max(offset, 0) : max(offset, 0) + max(limit, 0)]
-            title = v.node(v.ELI + "title")
-            return [Ref(i, v._text(self._look.value(i, title))) for i in page], len(found)
+            page, total = self._page("InstrumentVersion", offset, limit)
+            return [Ref(i, self._look.title(i)) for i in page], total
 
     def get_body(self, iri: str) -> BodyView | None:
-        if not v.valid_iri(iri):
+        if not valid_iri(iri):
             return None
         with self._errors("reading a body"):
             look = self._look
@@ -389,18 +477,18 @@ class OxigraphStore:
             ):
                 for n in notations:
                     by_type[n] = by_type.get(n, 0) + 1
-            regions = look.iris(iri, v.prl("region"))
+            regions = look.iris(iri, prl("region"))
             return BodyView(
                 iri=iri,
                 label=look.label(iri),
                 region=look.ref(regions[0]) if regions else None,
-                level=look.first_concept(iri, v.prl("adminLevel")),
+                level=look.first_concept(iri, prl("adminLevel")),
                 power_count=count,
                 counts_by_type=tuple(sorted(by_type.items())),
             )
 
     def get_instrument(self, iri: str) -> InstrumentView | None:
-        if not v.valid_iri(iri):
+        if not valid_iri(iri):
             return None
         with self._errors("reading an instrument"):
             if not self._look.has_type(iri, "InstrumentVersion"):
@@ -408,22 +496,22 @@ class OxigraphStore:
             return self._look.instrument_view(iri)
 
     def get_subdivision(self, iri: str) -> SubdivisionView | None:
-        if not v.valid_iri(iri):
+        if not valid_iri(iri):
             return None
         with self._errors("reading a subdivision"):
             look = self._look
             types = look.types(iri)
-            kind = next((k for k in v.SUBDIVISION_KINDS if v.PRL + k in types), None)
+            kind = next((k for k in ns.SUBDIVISION_KINDS if ns.PRL + k in types), None)
             if kind is None:
                 return None
             text = look.sub_text(iri)
-            versions = look.iris(iri, v.prl("partOfInstrument"))
-            parents = look.iris(iri, v.node(v.ELI + "is_part_of"))
+            versions = look.iris(iri, prl("partOfInstrument"))
+            parents = look.iris(iri, node(ns.ELI + "is_part_of"))
             citing = {
                 p
-                for c in look.subjects(v.prl("citesSubdivision"), iri)
+                for c in look.subjects(prl("citesSubdivision"), iri)
                 for prop in ("hasCitation", "hasDutyCitation")
-                for p in look.subjects(v.prl(prop), c)
+                for p in look.subjects(prl(prop), c)
             }
             return SubdivisionView(
                 iri=iri,
@@ -433,27 +521,19 @@ class OxigraphStore:
                 kind=kind,
                 instrument=look.instrument_ref(versions[0])
                 if versions
-                else v.InstrumentRef("", "", None, None),
+                else InstrumentRef("", "", None, None),
                 parent=parents[0] if parents else "",
                 children=look.parts(iri),
                 cited_by=tuple(self._summaries(sorted(citing))),
             )
 
     def describe(self, iri: str) -> Graph:
-        if not v.valid_iri(iri):
-            return Graph()
         g = Graph()
-        s = v.node_or_none(iri)
+        s = node_or_none(iri)
         if s is not None:
             with self._errors("describing a resource"):
                 for quad in self._store.quads_for_pattern(s, None, None, None):
-                    g.add(
-                        (
-                            v.to_rdflib(quad.subject),
-                            v.to_rdflib(quad.predicate),
-                            v.to_rdflib(quad.object),
-                        )
-                    )
+                    g.add(triple_to_rdflib(quad))
         return g
 
     def counts(self) -> Counts:
@@ -462,10 +542,10 @@ class OxigraphStore:
         with self._errors("counting"):
 
             def count(cls: str) -> int:
-                sols = list(v.q(self._store, v.Q_COUNT, **{"class": v.prl(cls)}))
+                sols = list(Q.q(self._store, Q.Q_COUNT, **{"class": prl(cls)}))
                 return int(sols[0]["n"].value) if sols else 0
 
-            subdivisions = next(iter(v.q(self._store, v.Q_COUNT_SUBDIVISIONS)))["n"].value
+            subdivisions = next(iter(Q.q(self._store, Q.Q_COUNT_SUBDIVISIONS)))["n"].value
             self._counts = Counts(
                 documents=self._document_count(),
                 powers=self._index.count(),
@@ -486,25 +566,19 @@ class OxigraphStore:
                 g = out.get(name)
                 if g is None:
                     g = out[name] = Graph()
-                g.add(
-                    (
-                        v.to_rdflib(quad.subject),
-                        v.to_rdflib(quad.predicate),
-                        v.to_rdflib(quad.object),
-                    )
-                )
+                g.add(triple_to_rdflib(quad))
         return sorted(out.items(), key=lambda x: x[0])
 
     def sparql(
         self, query: str, *, timeout: float, limit: int, accept: str = ""
     ) -> tuple[bytes, str]:
-        """Run a read-only query for ``/sparql``; see ``sparql_endpoint`` for formats,
-        refusal (``QueryRefused``), timeout (``QueryTimeout``) and the result cap."""
+        """Run a read-only query for ``/sparql``; see ``oxigraph.sparql`` for formats,
+        refusal, timeout and the result cap."""
         return run(self._store, query, timeout=timeout, limit=limit, accept=accept)
 
     def ping(self) -> None:
         with self._errors("reading"):
-            next(iter(self._store.quads_for_pattern(None, v.RDF_TYPE, None, None)), None)
+            next(iter(self._store.quads_for_pattern(None, RDF_TYPE, None, None)), None)
 
     def close(self) -> None:
         with self._write:

@@ -6,9 +6,9 @@ from typing import Any
 
 import orjson
 
-from graph_api import documents
-from graph_api.ranking import Query, analyse, normalise, rank
-from graph_api.store import Store
+from prl.graph_api.answers.analysis import Question, analyse, normalise
+from prl.graph_api.answers.ranking import rank
+from prl.graph_api.store import Store, documents
 
 CANDIDATES = 100  # gold set top-3: 95.6% with 60, 100, 150 or 300 candidates
 
@@ -37,11 +37,11 @@ async def responsibility_json_async(store: Store, question: str, *, limit: int =
     return _answers(store, question, q, ranked, docs)
 
 
-def _terms(q: Query) -> list[str]:
+def _terms(q: Question) -> list[str]:
     return list(q.terms) + list(q.sub_terms)
 
 
-def _answers(store: Store, question: str, q: Query, ranked, docs: dict[str, bytes]) -> bytes:
+def _answers(store: Store, question: str, q: Question, ranked, docs: dict[str, bytes]) -> bytes:
     answers = [documents.scored(docs[p.iri], s) for p, s in ranked if p.iri in docs]
     result: dict[str, Any] = {"query": question, "terms": list(q.terms), "answers": answers}
     if not answers:

@@ -1,23 +1,21 @@
-"""Reads of the embedded store: SPARQL and triple-pattern lookups turned into the view models.
+"""Reads of the embedded store: triple-pattern lookups turned into the view models.
 
 Every multi-valued lookup is deduplicated across named graphs and ordered as ``models``
-documents; where the graph holds several values for a single-valued field the smallest is
-shown, and a missing required string is ``""`` — the same choices as ``neo4j_mapping``, so
-that both stores give equal answers. Literal fields read Chinese or untagged literals only
-(``@en`` labels are not names), integers (``xsd:integer``) as ``int``. User values reach
-SPARQL only through ``substitutions``.
+documents (the keys of ``ordering``); where the graph holds several values for a
+single-valued field the smallest is shown, and a missing required string is ``""`` — the
+same choices as the Neo4j engine's ``mapping``, so that both stores give equal answers.
+Literal fields read Chinese or untagged literals only (``@en`` labels are not names),
+integers (``xsd:integer``) as ``int``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
 
-from graph_api.models import (
+from prl.graph_api.store.models import (
     AccountabilityView,
     CitationView,
     Concept,
@@ -28,160 +26,14 @@ from graph_api.models import (
     Ref,
     SubdivisionText,
 )
-from graph_api.power_index import PowerRow
+from prl.graph_api.store.ordering import CITATION_ROLES, duty_key, ordinal_key, provenance_key
+from prl.graph_api.store.oxigraph.terms import RDF_TYPE, node, prl, zh_or_plain
+from prl.ontology import namespaces as ns
 
-PRL = "https://w3id.org/prl/ontology#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-ELI = "http://data.europa.eu/eli/ontology#"
-PROV = "http://www.w3.org/ns/prov#"
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-SUBDIVISION_KINDS = ("Book", "Chapter", "Section", "Article", "Paragraph", "Point")
 _INT = re.compile(r"[+-]?\d{1,18}")
+ELI, SKOS, PROV = ns.ELI, ns.SKOS, ns.PROV
 
 
-@lru_cache(maxsize=65_536)
-def node(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(iri)
-
-
-def valid_iri(iri: str) -> bool:
-    """False for text that is no IRI (an id from a request with a quote in it, say): such a
-    resource cannot exist, so lookups answer "not found" instead of failing."""
-    try:
-        node(iri)
-    except ValueError:
-        return False
-    return True
-
-
-def prl(local: str) -> ox.NamedNode:
-    return node(PRL + local)
-
-
-PREFIXES = f"""PREFIX prl: <{PRL}>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <{SKOS}>
-"""
-
-# a variable bound by substitution must be projected (pyoxigraph requires it)
-# the index's view of a power, from every graph; ?p bound by substitution or by VALUES
-POWER_ATTRS = """
-  { ?p rdfs:label ?v BIND("l" AS ?k) } UNION { ?p prl:powerType ?v BIND("t" AS ?k) }
-  UNION { ?p prl:subItemOf ?v BIND("s" AS ?k) } UNION { ?p prl:listedIn ?v BIND("d" AS ?k) }
-  UNION { ?p prl:exercisedBy ?v BIND("b" AS ?k) } UNION { ?p prl:adminLevel ?v BIND("v" AS ?k) }
-  UNION { ?p prl:hasCitation ?c . ?c prl:citesInstrument ?v BIND("i" AS ?k) }"""
-Q_ALL_POWER_ROWS = PREFIXES + "SELECT ?p ?k ?v WHERE { ?p a prl:Power ." + POWER_ATTRS + " }"
-Q_POWERS_IN_GRAPH = PREFIXES + "SELECT DISTINCT ?p ?g WHERE { GRAPH ?g { ?p a prl:Power } }"
-Q_CONCEPTS_WITH_NOTATION = PREFIXES + "SELECT DISTINCT ?c ?n WHERE { ?c skos:notation ?n }"
-Q_BODIES_IN_REGION = PREFIXES + "SELECT DISTINCT ?b ?r WHERE { ?b prl:region ?r }"
-Q_COUNT = (
-    PREFIXES + "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"
-)
-Q_COUNT_SUBDIVISIONS = (
-    PREFIXES
-    + "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?class { "
-    + " ".join(f"prl:{k}" for k in SUBDIVISION_KINDS)
-    + " } ?s a ?class }"
-)
-
-
-def q(store: ox.Store, sparql: str, **bind) -> ox.QuerySolutions:
-    subs = {ox.Variable(k): v for k, v in bind.items()}
-    return store.query(sparql, use_default_graph_as_union=True, substitutions=subs)
-
-
-def values_query(iris: Iterable[str]) -> str:
-    """The power-attribute query for a batch of IRIs read from the store itself. The IRIs are
-    written by pyoxigraph's own term serialiser (``NamedNode`` validates and escapes), never
-    taken from a request."""
-    vals = " ".join(str(node(i)) for i in iris)
-    return PREFIXES + f"SELECT ?p ?k ?v WHERE {{ VALUES ?p {{ {vals} }}" + POWER_ATTRS + " }"
-
-
-def zh_or_plain(term) -> bool:
-    return isinstance(term, ox.Literal) and (
-        term.language is None or term.language.lower().startswith("zh")
-    )
-
-
-def power_rows(solutions: Iterable) -> dict[str, PowerRow]:
-    rows: dict[str, PowerRow] = {}
-    fields = {
-        "t": "types",
-        "s": "parents",
-        "d": "documents",
-        "b": "bodies",
-        "v": "levels",
-        "i": "instruments",
-    }
-    for sol in solutions:
-        p = sol["p"].value
-        row = rows.get(p)
-        if row is None:
-            row = rows[p] = PowerRow(p)
-        k, v = sol["k"].value, sol["v"]
-        if k == "l":
-            if zh_or_plain(v):
-                row.labels.add(v.value)
-        elif isinstance(v, ox.NamedNode):
-            getattr(row, fields[k]).add(v.value)
-    return rows
-
-
-class FileRows:
-    """Power rows gathered while a file is parsed: exact for a load into an empty store,
-    and much faster than reading them back (the store reads ~100k terms/s into Python)."""
-
-    FIELDS = {
-        "powerType": "types",
-        "subItemOf": "parents",
-        "listedIn": "documents",
-        "exercisedBy": "bodies",
-        "adminLevel": "levels",
-    }
-
-    def __init__(self) -> None:
-        self.want = {prl(k): f for k, f in self.FIELDS.items()}
-        self.label = node(RDFS_LABEL)
-        self.power = prl("Power")
-        self.has_citation, self.cites = prl("hasCitation"), prl("citesInstrument")
-        self.powers: set[str] = set()
-        self.facts: list[tuple[str, str, object]] = []
-        self.citations: list[tuple[str, str]] = []
-        self.instruments: dict[str, set[str]] = {}
-
-    def add(self, quad: ox.Quad) -> None:
-        p, o = quad.predicate, quad.object
-        if p == RDF_TYPE:
-            if o == self.power:
-                self.powers.add(quad.subject.value)
-        elif p == self.label:
-            if zh_or_plain(o):
-                self.facts.append((quad.subject.value, "labels", o.value))
-        elif p in self.want:
-            if isinstance(o, ox.NamedNode):
-                self.facts.append((quad.subject.value, self.want[p], o.value))
-        elif p == self.has_citation:
-            self.citations.append((quad.subject.value, o.value))
-        elif p == self.cites and isinstance(o, ox.NamedNode):
-            self.instruments.setdefault(quad.subject.value, set()).add(o.value)
-
-    def rows(self) -> list[PowerRow]:
-        rows = {p: PowerRow(p) for p in self.powers}
-        for s, f, value in self.facts:
-            if s in rows:
-                getattr(rows[s], f).add(value)
-        for s, c in self.citations:
-            if s in rows:
-                rows[s].instruments.update(self.instruments.get(c, ()))
-        return list(rows.values())
-
-
-# ------------------------------------------------------------------ term lookups
 class Lookup:
     """Triple-pattern reads over all graphs, with per-IRI caches of labels and concepts
     (emptied by the store after every write)."""
@@ -219,7 +71,7 @@ class Lookup:
             if zh_or_plain(o):
                 dt = o.datatype.value if o.language is None else None
                 out.append(
-                    int(o.value) if dt == XSD_INTEGER and _INT.fullmatch(o.value) else o.value
+                    int(o.value) if dt == ns.XSD_INTEGER and _INT.fullmatch(o.value) else o.value
                 )
         if len({type(v) for v in out}) > 1:
             out = [str(v) for v in out]
@@ -242,7 +94,7 @@ class Lookup:
         self.touch(iri)
         lbl = self.labels.get(iri)
         if lbl is None:
-            lbl = self.labels[iri] = _text(self.value(iri, node(RDFS_LABEL)))
+            lbl = self.labels[iri] = _text(self.value(iri, node(ns.RDFS_LABEL)))
         return lbl
 
     def ref(self, iri: str) -> Ref:
@@ -275,12 +127,13 @@ class Lookup:
         )
 
     def is_subdivision(self, iri: str) -> bool:
-        return any(self.has_type(iri, k) for k in SUBDIVISION_KINDS)
+        return any(self.has_type(iri, k) for k in ns.SUBDIVISION_KINDS)
 
     def by_ordinal(self, iris: Iterable[str]) -> tuple[SubdivisionText, ...]:
-        def key(i: str):
-            o, s = self.value(i, prl("ordinal")), self.value(i, prl("ordinalSuffix"))
-            return (isinstance(o, int), o if isinstance(o, int) else 0, s or 0, i)
+        def key(i: str) -> tuple:
+            return ordinal_key(
+                self.value(i, prl("ordinal")), self.value(i, prl("ordinalSuffix")), i
+            )
 
         return tuple(self.sub_text(i) for i in sorted(iris, key=key))
 
@@ -320,7 +173,7 @@ class Lookup:
 
     def citations(self, p: str) -> tuple[CitationView, ...]:
         out = []
-        for role, prop in (("basis", "hasCitation"), ("duty-basis", "hasDutyCitation")):
+        for role, prop in CITATION_ROLES:
             for c in self.iris(p, prl(prop)):
                 versions = self.iris(c, prl("citesInstrument"))
                 out.append(
@@ -350,7 +203,7 @@ class Lookup:
             )
             for d in self.iris(p, prl("hasResponsibility"))
         ]
-        return tuple(sorted(out, key=lambda d: (d.order, d.iri)))
+        return tuple(sorted(out, key=duty_key))
 
     def accountability(self, p: str) -> tuple[AccountabilityView, ...]:
         return tuple(
@@ -378,18 +231,7 @@ class Lookup:
                     row=row,
                 )
             )
-        return tuple(
-            sorted(
-                found,
-                key=lambda x: (
-                    x.file,
-                    x.sheet is not None,
-                    x.sheet or "",
-                    x.row is not None,
-                    x.row or 0,
-                ),
-            )
-        )
+        return tuple(sorted(found, key=provenance_key))
 
 
 class Reading(Lookup):
@@ -434,39 +276,3 @@ def _opt(v) -> str | None:
 
 def _int(v) -> int:
     return v if isinstance(v, int) else 0
-
-
-# ------------------------------------------------------------------ rdflib <-> pyoxigraph
-def to_ox(t):
-    if isinstance(t, URIRef):
-        return node(str(t))
-    if isinstance(t, Literal):
-        if t.language:
-            return ox.Literal(str(t), language=t.language)
-        if t.datatype is not None:
-            return ox.Literal(str(t), datatype=node(str(t.datatype)))
-        return ox.Literal(str(t))
-    if isinstance(t, BNode):
-        return ox.BlankNode(str(t))
-    raise ValueError(f"unsupported RDF term {t!r}")
-
-
-def to_rdflib(t):
-    if isinstance(t, ox.NamedNode):
-        return URIRef(t.value)
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        if t.datatype.value == XSD_STRING:
-            return Literal(t.value)
-        return Literal(t.value, datatype=URIRef(t.datatype.value))
-    if isinstance(t, ox.BlankNode):
-        return BNode(t.value)
-    raise ValueError(f"unsupported RDF term {t}")
-
-
-def node_or_none(iri: str) -> ox.NamedNode | None:
-    try:
-        return ox.NamedNode(iri)
-    except ValueError:
-        return None

@@ -1,13 +1,19 @@
-"""The store interface the API and CLI use, named for the domain, not a query language.
+"""The store contract: what every store engine provides, named for the domain, not a query
+language. This is the one place to read what an engine must do (as Datasette's hookspecs).
 
-Two implementations: ``oxigraph_store.OxigraphStore`` (embedded, on disk, the default) and
-``neo4j_store.Neo4jStore``. SPARQL lives only in the first module, Cypher only in the
+Two engines: ``store.oxigraph.OxigraphStore`` (embedded, on disk, the default) and
+``store.neo4j.Neo4jStore``. SPARQL and SQL live only in the first package, Cypher only in the
 second. Both must give identical answers to ``tests/test_store_contract.py``.
 
 Named graphs decide ownership: the graph of a list document (IRI under ``id/list/``) holds
 the facts that document publishes and is replaced as a whole when the document is loaded
 again; every other graph (statute versions, code lists, ingest runs) is shared and survives
 when a document is removed.
+
+Every method raises only the errors of ``store.errors``: ``StoreUnavailable`` when the store
+cannot be reached, ``StoreCorrupt`` when its files cannot be read, ``StoreInputError`` for
+input it does not accept, ``StoreError`` for anything else. Reads of an IRI that is not in the
+store (or is no IRI at all) answer ``None`` or an empty value, never an error.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Protocol, runtime_checkable
 
 from rdflib import Graph
 
-from graph_api.models import (
+from prl.graph_api.store.models import (
     BodyView,
     Candidate,
     Counts,
@@ -31,43 +37,45 @@ from graph_api.models import (
     SubdivisionView,
 )
 
-DOCUMENT_PREFIX = "https://w3id.org/prl/id/list/"
-
-
-def is_document_graph(name: str) -> bool:
-    """True for the named graph of a list document (the unit of load and removal)."""
-    return name.startswith(DOCUMENT_PREFIX) and "/" not in name[len(DOCUMENT_PREFIX) :]
-
-
-class StoreError(Exception):
-    """A store operation failed; the message says what and where."""
-
-
-class StoreUnavailable(StoreError):
-    """The store cannot be reached (server down, folder locked); retrying later may work."""
-
-
-class StoreCorrupt(StoreError):
-    """The store's files cannot be read."""
+#: a store that answers ``sparql`` (the read-only SPARQL endpoint)
+SPARQL = "sparql"
 
 
 @runtime_checkable
 class Store(Protocol):
     kind: str  # "oxigraph" or "neo4j"
+    #: what the store offers beyond the common contract (``SPARQL``)
+    capabilities: frozenset[str]
 
     # ---------------------------------------------------------------- writes
     def load_graph(self, name: str, graph: Graph) -> None:
         """Put one named graph in the store. A list document's graph replaces everything that
         document published before, atomically (a reader sees the old or the new document,
-        never a mix); a shared graph (statute version, code lists, run) is merged."""
+        never a mix); a shared graph (statute version, code lists, run) is merged.
+
+        :raises StoreInputError: a blank node, or a subject that is no IRI (nothing written)
+        """
 
     def load_file(self, path: Path) -> int:
         """Load an N-Quads file written by ``prl ingest`` (each document replaced as above).
-        Returns the number of quads read."""
+        Returns the number of quads read.
+
+        :raises StoreInputError: the file is not N-Quads, or holds a triple outside a named
+            graph or a blank node (the line is named; nothing is written)
+        """
+
+    def load_nquads(self, data: bytes, *, source: str = "upload") -> int:
+        """``load_file`` for N-Quads in memory (an upload); ``source`` names it in errors.
+
+        :raises StoreInputError: as ``load_file``
+        """
 
     def remove_document(self, document: str) -> bool:
         """Remove a list document and the facts only it published; shared nodes (bodies,
         instruments, subdivisions) stay. False when the document was not there."""
+
+    def clear(self) -> None:
+        """Remove everything."""
 
     # ---------------------------------------------------------------- reads
     def find_powers(self, flt: PowerFilter, *, offset: int = 0, limit: int = 20) -> Page:
@@ -118,8 +126,23 @@ class Store(Protocol):
     def describe(self, iri: str) -> Graph:
         """The triples whose subject is ``iri`` (for Turtle and JSON-LD responses)."""
 
+    def export_graphs(self) -> list[tuple[str, Graph]]:
+        """Every named graph, by name: what was loaded, as RDF again."""
+
     def counts(self) -> Counts:
         """How many documents, powers, bodies, citations, versions and subdivisions."""
+
+    def sparql(
+        self, query: str, *, timeout: float, limit: int, accept: str = ""
+    ) -> tuple[bytes, str]:
+        """Run a read-only SPARQL query over the union of the graphs: the response body
+        and its media type. At most ``limit`` rows or triples; ``accept`` picks the format.
+
+        :raises Unsupported: the store has no ``SPARQL`` capability
+        :raises QueryRefused: an update, or a feature the endpoint does not serve
+        :raises QueryTimeout: not done within ``timeout`` seconds, or too many running
+        :raises QueryInvalid: the query does not parse (the message says where)
+        """
 
     def ping(self) -> None:
         """Raise ``StoreUnavailable`` when the store cannot answer."""

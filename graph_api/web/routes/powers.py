@@ -12,11 +12,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from graph_api.deps import CacheDep, SettingsDep, StoreDep
-from graph_api.ids import POWER, iri_of, page_view, power_summary_view
-from graph_api.models import PowerFilter
-from graph_api.negotiation import respond, wanted
-from graph_api.service import power_json_async, responsibility_json_async
+from prl.graph_api.answers.responsibility import power_json_async, responsibility_json_async
+from prl.graph_api.store.models import PowerFilter
+from prl.graph_api.web import models
+from prl.graph_api.web.deps import CacheDep, SettingsDep, StoreDep
+from prl.graph_api.web.negotiation import respond, wanted
+from prl.graph_api.web.paths import iri_of, powers_page
+from prl.ontology.namespaces import POWER
 
 router = APIRouter(prefix="/v1", tags=["powers"])
 
@@ -24,7 +26,12 @@ router = APIRouter(prefix="/v1", tags=["powers"])
 TYPE_CODES = "^(0[1-9]|10|20)$"
 
 
-@router.get("/responsibility", summary="Who is responsible for a matter, and under which law")
+@router.get(
+    "/responsibility",
+    summary="Who is responsible for a matter, and under which law",
+    response_class=Response,
+    responses={200: {"model": models.Answers, "content": {"application/json": {}}}},
+)
 async def ask(
     request: Request,
     store: StoreDep,
@@ -65,7 +72,7 @@ async def ask(
     return Response(data, media_type="application/json")
 
 
-@router.get("/powers", summary="Browse and filter the open list")
+@router.get("/powers", summary="Browse and filter the open list", response_model=models.PowersPage)
 def list_powers(
     store: StoreDep,
     settings: SettingsDep,
@@ -107,12 +114,19 @@ def list_powers(
         instrument=iri_of("instrument", instrument),
     )
     result = store.find_powers(flt, offset=(page - 1) * size, limit=size)
-    return page_view(result, page, size, [power_summary_view(p) for p in result.items])
+    return powers_page(result, page, size)
 
 
 @router.get(
     "/powers/{power_id:path}",
     summary="One power with its bodies, citations, duties and accountability",
+    response_class=Response,
+    responses={
+        200: {
+            "model": models.PowerDocument,
+            "content": {"application/json": {}, **models.RDF_CONTENT},
+        }
+    },
 )
 async def get_power(power_id: str, store: StoreDep, cache: CacheDep, request: Request):
     """The power, dereferenceable as JSON, JSON-LD or Turtle (``Accept`` header)."""

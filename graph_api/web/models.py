@@ -1,0 +1,215 @@
+"""The shapes of the API's answers, as pydantic models: what the OpenAPI document tells
+clients and what schemathesis checks every response against.
+
+Routes that build their answer as a dict are validated against these on the way out
+(``response_model=``); the two hot routes send JSON bytes written from the stores' stored
+documents and name their model in ``responses=`` only (the bytes are built from the same
+``documents.power_document`` fields, and ``tests/test_api.py`` checks them against it).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Ref(_Model):
+    iri: str
+    label: str
+
+
+class LinkedRef(Ref):
+    href: str | None  # the API route of the resource
+
+
+class Concept(_Model):
+    iri: str
+    notation: str | None
+    label: str
+
+
+class SubdivisionText(_Model):
+    iri: str
+    path: str
+    label: str
+    text: str | None
+
+
+class LinkedSubdivisionText(SubdivisionText):
+    href: str | None
+
+
+class InstrumentRef(_Model):
+    iri: str
+    title: str
+    legal_force: Concept | None
+    version_date: str | None
+
+
+class Provenance(_Model):
+    document: str
+    file: str
+    sheet: str | None
+    row: int | None
+
+
+# ------------------------------------------------------------------ a power's document
+class PowerHead(_Model):
+    iri: str
+    name: str
+    type: Concept
+    parent: Ref | None
+
+
+class Citation(_Model):
+    role: str  # basis (实施依据) or duty-basis (责任事项依据)
+    instrument: InstrumentRef | None
+    cited_title: str | None
+    resolution: str  # subdivision, instrument, unresolved
+    unresolved_reason: str | None
+    subdivisions: list[SubdivisionText]
+    text: str  # as written in the list
+
+
+class Duty(_Model):
+    order: int
+    phase: Concept
+    category: str | None
+    text: str
+
+
+class Accountability(_Model):
+    targets: list[str]
+    circumstances: str | None
+    methods: list[Concept]
+
+
+class PowerDocument(_Model):
+    """One power: who is responsible, under which law, duties, accountability, sources."""
+
+    power: PowerHead
+    bodies: list[Ref]
+    units: list[Ref]
+    levels: list[Concept]
+    citations: list[Citation]
+    duties: list[Duty]
+    accountability: list[Accountability]
+    provenance: list[Provenance]
+
+
+class Answer(PowerDocument):
+    score: float
+
+
+class Suggestion(_Model):
+    iri: str
+    name: str
+
+
+class Answers(_Model):
+    """Ranked answers to a question; when none, a message and close power names."""
+
+    query: str
+    terms: list[str]
+    answers: list[Answer]
+    message: str | None = None
+    suggestions: list[Suggestion] | None = None
+
+
+# ------------------------------------------------------------------ lists and resources
+class PowerSummary(_Model):
+    iri: str
+    id: str  # the part of the IRI after id/power/
+    href: str | None
+    name: str
+    type: Concept
+    bodies: list[Ref]
+    parent: Ref | None
+    document: str
+
+
+class _Paged(_Model):
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+class PowersPage(_Paged):
+    items: list[PowerSummary]
+
+
+class RefsPage(_Paged):
+    items: list[LinkedRef]
+
+
+class Body(_Model):
+    iri: str
+    label: str
+    region: Ref | None
+    level: Concept | None
+    power_count: int
+    counts_by_type: dict[str, int]  # type notation -> powers
+    powers_href: str
+
+
+class Instrument(_Model):
+    iri: str
+    title: str
+    short_title: str | None
+    legal_force: Concept | None
+    version_date: str | None
+    effective_date: str | None
+    status: str | None
+    parts: list[LinkedSubdivisionText]
+
+
+class Subdivision(_Model):
+    iri: str
+    path: str
+    label: str
+    text: str | None
+    kind: str  # Book, Chapter, Section, Article, Paragraph, Point
+    instrument: InstrumentRef
+    parent: str
+    children: list[LinkedSubdivisionText]
+    cited_by: list[PowerSummary]
+
+
+# ------------------------------------------------------------------ system
+class Counts(_Model):
+    documents: int
+    powers: int
+    bodies: int
+    citations: int
+    instruments: int
+    subdivisions: int
+    triples: int | None = None
+
+
+class Health(_Model):
+    status: str  # ok
+    store: str
+    counts: Counts
+
+
+class Unavailable(_Model):
+    status: str  # unavailable
+    store: str
+    detail: str
+
+
+class DocumentLoaded(_Model):
+    document: str
+    quads: int
+
+
+class DocumentRemoved(_Model):
+    removed: str
+
+
+#: the ``responses=`` entry of a route that can answer a resource as RDF too
+RDF_CONTENT = {"text/turtle": {}, "application/ld+json": {}}

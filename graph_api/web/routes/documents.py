@@ -1,0 +1,56 @@
+"""/v1/documents/{id}: loading, replacing and removing one list document (API token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+
+from prl.graph_api.store import StoreError, StoreInputError, StoreUnavailable
+from prl.graph_api.web.deps import CacheDep, StoreDep, TokenDep
+from prl.graph_api.web.models import DocumentLoaded, DocumentRemoved
+from prl.ontology.namespaces import LIST
+
+router = APIRouter(prefix="/v1", tags=["write"])
+
+
+@router.put(
+    "/documents/{document_id:path}",
+    summary="Load or replace one list document",
+    response_model=DocumentLoaded,
+)
+async def put_document(
+    document_id: str, store: StoreDep, cache: CacheDep, _: TokenDep, request: Request
+) -> DocumentLoaded:
+    """Body: N-Quads written by ``prl ingest`` holding this document's graph (and any shared
+    graphs). Needs the API token."""
+    data = await request.body()
+    if not data:
+        raise HTTPException(
+            422, [{"loc": ["body"], "msg": "empty body: send N-Quads", "type": "value_error"}]
+        )
+    try:
+        n = await run_in_threadpool(store.load_nquads, data, source="the request body")
+    except StoreInputError as e:
+        raise HTTPException(
+            422, [{"loc": ["body"], "msg": f"not N-Quads prl loads: {e}", "type": "value_error"}]
+        ) from e
+    except StoreError as e:
+        raise HTTPException(503 if isinstance(e, StoreUnavailable) else 500, str(e)) from e
+    finally:
+        cache.clear()
+    return DocumentLoaded(document=LIST + document_id, quads=n)
+
+
+@router.delete(
+    "/documents/{document_id:path}",
+    summary="Remove one list document",
+    response_model=DocumentRemoved,
+)
+async def delete_document(
+    document_id: str, store: StoreDep, cache: CacheDep, _: TokenDep
+) -> DocumentRemoved:
+    removed = await run_in_threadpool(store.remove_document, LIST + document_id)
+    cache.clear()
+    if not removed:
+        raise HTTPException(404, f"no document {document_id!r}")
+    return DocumentRemoved(removed=LIST + document_id)
