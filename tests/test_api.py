@@ -319,3 +319,17 @@ def test_startup_builds_the_name_index_before_requests(tmp_path):
             assert client.get("/v1/responsibility", params={"q": "许可"}).status_code == 200
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'<urn:s> <urn:p> "unterminated\n', b"<urn:s> <urn:p> <urn:o> .\n", b"\xff\xfe garbage"],
+    ids=["syntax", "default graph", "not text"],
+)
+def test_a_malformed_upload_is_422_on_every_store(client, body):
+    before = client.get("/health").json()["counts"]
+    r = client.put("/v1/documents/bad", content=body, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 422, r.text
+    msg = r.json()["detail"][0]["msg"]
+    assert "the request body, line 1" in msg and "/tmp" not in msg
+    assert client.get("/health").json()["counts"] == before

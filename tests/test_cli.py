@@ -161,3 +161,41 @@ def test_the_wheel_installs_one_top_level_package(tmp_path):
     assert any(n.startswith("prl/sample/lists/") and n.endswith(".xlsx") for n in names)
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "prl = prl.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
+
+
+def test_a_later_edition_loads_beside_an_earlier_one(tmp_path):
+    """Regression: loading the 2025 统计局 list and then a 2024 copy with one power renamed
+    and one added failed with ``UNIQUE constraint failed: power.id`` (the index numbered new
+    rows from the ids left after deleting the kept ones)."""
+    import openpyxl
+    from rdflib import RDF
+
+    from prl.ingest.pipeline import ingest
+    from prl.ingest.vocab import PRL, PROV
+
+    src = LISTS_DIR / "2025年克拉玛依市统计局权责清单.xlsx"
+    (_, g), *_ = ingest([src], [STATUTES_DIR]).graphs
+    rows = {  # power IRI -> its row: the index numbers powers in IRI order
+        str(p): int(g.value(g.value(p, PROV.wasDerivedFrom), PRL.rowNumber))
+        for p in g.subjects(RDF.type, PRL.Power)
+    }
+    first = rows[min(rows)]  # renamed: the old power keeps the lowest id, the others go past it
+    wb = openpyxl.load_workbook(src)
+    ws = wb.active
+    ws.cell(first, 2).value = "对拒绝配合统计调查行为的处罚（更名）"
+    added = ws.max_row + 1
+    for col in range(1, ws.max_column + 1):
+        ws.cell(added, col).value = ws.cell(first, col).value
+    ws.cell(added, 2).value = "对统计调查对象虚报统计资料的处罚（新增）"
+    copy = tmp_path / "2024年克拉玛依市统计局权责清单.xlsx"
+    wb.save(copy)
+    store = str(tmp_path / "store")
+    args = ["--statutes", str(STATUTES_DIR), "--data-dir", store]
+    before = CliRunner().invoke(main, ["load", str(src), *args])
+    assert before.exit_code == 0, before.output
+    held = int(re.search(r"store now holds (\d+) powers", before.output)[1])
+    second = CliRunner().invoke(main, ["load", str(copy), *args])
+    assert second.exit_code == 0, second.output
+    assert f"store now holds {held + 2} powers" in second.output
+    ask = CliRunner().invoke(main, ["ask", "虚报统计资料（新增）", "--data-dir", store])
+    assert "新增" in ask.output

@@ -413,3 +413,102 @@ def test_describe(loaded, oracle):
             expected.add(t)
         assert isomorphic(loaded.describe(p), expected), p
     assert len(loaded.describe("https://w3id.org/prl/id/power/none")) == 0
+
+
+# ------------------------------------------------------------------ bad input, failed writes
+GOOD = b'<https://w3id.org/prl/id/x> <https://w3id.org/prl/ontology#p> "v" <urn:g> .\n'
+BAD_INPUTS = {
+    "syntax": (GOOD + b'# a comment\n<https://w3id.org/prl/id/y> <urn:p> "unterminated\n', 3),
+    "default graph": (GOOD + b"<urn:s> <urn:p> <urn:o> .\n", 2),
+    "blank subject": (GOOD + GOOD + b"_:b <urn:p> <urn:o> <urn:g> .\n", 3),
+    "blank object": (b"\n" + GOOD + b"<urn:s> <urn:p> _:b <urn:g> .\n", 3),
+}
+
+
+def state(store) -> tuple:
+    """Everything a reader can see: the quads, the counts, every power's document."""
+    quads = {(name, t) for name, g in store.export_graphs() for t in g}
+    every = store.find_powers(PowerFilter(), limit=100_000).items
+    iris = [p.iri for p in every]
+    return quads, store.counts(), store.power_documents(iris), tuple(every)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_refused_the_same_way_and_changes_nothing(empty, sample, case, tmp_path):
+    from prl.graph_api.store import StoreInputError
+
+    name, g = docs(sample)[0]
+    empty.load_graph(name, g)
+    before = state(empty)
+    data, line = BAD_INPUTS[case]
+    with pytest.raises(StoreInputError) as bytes_error:
+        empty.load_nquads(data, source="upload.nq")
+    assert bytes_error.value.source == "upload.nq" and bytes_error.value.line == line
+    path = tmp_path / "bad.nq"
+    path.write_bytes(data)
+    with pytest.raises(StoreInputError) as file_error:
+        empty.load_file(path)
+    assert str(file_error.value).startswith(f"bad.nq, line {line}")
+    assert str(tmp_path) not in str(file_error.value)  # no server path in the message
+    assert state(empty) == before
+
+
+def test_a_graph_with_a_blank_node_is_refused(empty):
+    from rdflib import BNode
+
+    from prl.graph_api.store import StoreInputError
+
+    g = Graph()
+    g.add((URIRef("urn:s"), RDFS.label, BNode()))
+    with pytest.raises(StoreInputError, match="blank node"):
+        empty.load_graph("https://w3id.org/prl/id/list/blank", g)
+    assert empty.counts().powers == 0
+
+
+@pytest.fixture
+def write_fails(empty, monkeypatch):
+    """Make the next write of ``empty`` fail after its graph was written and while its side
+    index is written (the embedded store's SQLite rows, after the old ones are deleted; Neo4j's
+    node views, in the write's transaction): each engine contributes its point of failure."""
+    from prl.graph_api.store.neo4j.loading import Loader
+    from prl.graph_api.store.oxigraph.side_index import PowerIndex
+
+    owner, method = {"oxigraph": (PowerIndex, "_insert"), "neo4j": (Loader, "_finish")}[empty.kind]
+    original = getattr(owner, method)
+    armed = []
+
+    def failing(self, *args, **kwargs):
+        if armed:
+            raise RuntimeError("injected failure half-way through the write")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, method, failing)
+    return lambda: armed.append(True)
+
+
+def test_a_write_failing_half_way_leaves_graph_and_index_as_they_were(
+    empty, sample, write_fails, tmp_path
+):
+    load_all(empty, sample)
+    before = state(empty)
+    name, g = next((n, g) for n, g in docs(sample) if len(set(g.subjects(RDF.type, PRL.Power))) > 2)
+    victim, kept = sorted(g.subjects(RDF.type, PRL.Power))[:2]
+    changed = Graph()
+    for s, p, o in g:
+        if s != victim:
+            changed.add((s, p, o))
+    changed.add((kept, RDFS.label, Literal("改过的名称", lang="zh")))
+    changed.add((URIRef(str(kept) + "-new"), RDF.type, PRL.Power))
+    changed.add((URIRef(str(kept) + "-new"), RDFS.label, Literal("新增的事项", lang="zh")))
+    write_fails()
+    with pytest.raises(Exception, match="injected failure"):
+        empty.load_graph(name, changed)
+    assert state(empty) == before
+    lines = changed.serialize(format="nt").splitlines()
+    nq = "".join(f"{ln[:-2]} <{name}> .\n" for ln in lines if ln.endswith(" .")).encode()
+    with pytest.raises(Exception, match="injected failure"):
+        empty.load_nquads(nq)
+    assert state(empty) == before
+    with pytest.raises(Exception, match="injected failure"):
+        empty.remove_document(name)
+    assert state(empty) == before

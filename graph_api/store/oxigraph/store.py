@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -155,7 +156,7 @@ class OxigraphStore:
     def _errors(self, action: str) -> Iterator[None]:
         try:
             yield
-        except (OSError, RuntimeError) as e:
+        except (OSError, RuntimeError, sqlite3.Error) as e:
             where = self.path or "memory"
             if "lock" in str(e).lower():
                 raise StoreUnavailable(f"{action} in the store at {where}: {e}") from e
