@@ -1,53 +1,77 @@
 """The ``prl`` command line: ingest, validate, load, serve, ask and demo.
 
-Each command reads its flags, calls one library function and turns library errors into
-``click.ClickException`` (exit 1) or the documented exit codes.
+Each command reads its flags, calls one library function and turns library errors into a
+one-line ``Error: …`` (``click.ClickException``, exit 1) or the documented exit codes. Steps
+that take more than a moment draw their progress on stderr.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 
 from prl.ingest.pipeline import ingest, split_inputs, write_graph, write_quarantine
 
 
-def _bundled_sample() -> tuple[list[Path], list[Path]]:
-    from prl.sample import LISTS_DIR, STATUTES_DIR
+def _bundled_statutes() -> list[Path]:
+    from prl.sample import STATUTES_DIR
 
-    return [LISTS_DIR], [STATUTES_DIR]
+    return [STATUTES_DIR]
 
 
-def _run_ingest(
-    paths: list[Path], statutes: list[Path], out: Path, all_statutes: bool, quiet: bool
-):
-    lists, roots = split_inputs(paths)
-    roots += statutes
-    if not roots:
-        roots = _bundled_sample()[1]
-        if not quiet:
-            click.echo(
-                f"No statutes given: using the bundled sample statutes in {roots[0]}", err=True
-            )
-    bar = None
-    if not quiet:
+class Bar:
+    """``ingest.pipeline.Progress`` drawn with tqdm on stderr: a bar when the step's size is
+    known, else its elapsed time, ticking every half second. Silent when ``quiet``."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self._bar = None
+        self._tick: threading.Event | None = None
+
+    def start(self, step: str, total: int | None = None) -> None:
+        self.finish()
+        if self.quiet:
+            return
         from tqdm import tqdm
 
-        bar = tqdm(desc="ingest", unit="file", file=sys.stderr, leave=False)
-    result = ingest(
-        lists,
-        roots,
-        all_statutes=all_statutes,
-        progress=(lambda f: bar.update(1)) if bar is not None else None,
-    )
-    if bar is not None:
-        bar.close()
-    write_graph(result, out)
-    json_path, text_path = write_quarantine(result, out)
-    return result, json_path, text_path
+        fmt = None if total else "{desc}: {elapsed}"
+        self._bar = tqdm(
+            desc=step, total=total, unit="file", file=sys.stderr, leave=False, bar_format=fmt
+        )
+        if not total:
+            self._tick = threading.Event()
+            threading.Thread(
+                target=self._refresh, args=(self._bar, self._tick), daemon=True
+            ).start()
+
+    @staticmethod
+    def _refresh(bar, stop: threading.Event) -> None:
+        while not stop.wait(0.5):
+            bar.refresh()
+
+    def advance(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def finish(self) -> None:
+        if self._tick is not None:
+            self._tick.set()
+            self._tick = None
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _syntax_error(e: SyntaxError, default: object) -> click.ClickException:
+    where = e.filename or str(default)
+    line = f", line {e.lineno}" if e.lineno else ""
+    column = f", column {e.offset}" if e.offset else ""
+    return click.ClickException(f"{where}{line}{column}: {e.msg}")
 
 
 @click.group()
@@ -86,13 +110,25 @@ def ingest_cmd(
 
     PATHS are list files (.xls, .xlsx, .csv, .html, .json) or folders, read recursively.
     Rows that cannot become powers go to OUT's .quarantine.json and .quarantine.txt with file,
-    sheet, row and reason; a file that cannot be read at all is reported there too, and the
-    other files still ingest."""
+    sheet, row and reason, as do statute files that cannot be read; a file that cannot be
+    read at all is reported there too, and the other files still ingest."""
     if out.suffix not in (".nq", ".ttl", ".nt"):
         raise click.BadParameter("use a .nq, .ttl or .nt file name", param_hint="--out")
-    result, json_path, text_path = _run_ingest(
-        list(paths), list(statutes), out, all_statutes, quiet
-    )
+    lists, roots = split_inputs(paths)
+    roots += list(statutes)
+    if not roots:
+        roots = _bundled_statutes()
+        if not quiet:
+            click.echo(
+                f"No statutes given: using the bundled sample statutes in {roots[0]}", err=True
+            )
+    bar = Bar(quiet)
+    try:
+        result = ingest(lists, roots, all_statutes=all_statutes, progress=bar)
+    finally:
+        bar.finish()
+    write_graph(result, out)
+    json_path, text_path = write_quarantine(result, out)
     if quiet:
         return
     click.echo(f"{'file':<60} {'rows':>5} {'powers':>6} {'quarantined':>11}")
@@ -108,11 +144,24 @@ def ingest_cmd(
         f"unresolved by reason {json.dumps(c['unresolved_by_reason'], ensure_ascii=False)}; "
         f"subdivision share where the instrument is in the corpus: {c['subdivision_share_of_found']}"
     )
-    click.echo(f"statutes: {result.statutes_included} of {result.statutes_loaded} in the graph")
     click.echo(
-        f"wrote {result.triples()} triples to {out} in {result.seconds} s; "
-        f"quarantine: {len(result.quarantine)} entries in {json_path} and {text_path}"
+        f"statutes: {result.statutes_included} of {result.statutes_loaded} in the graph; "
+        f"{len(result.statute_errors)} files unreadable, "
+        f"{len(result.statute_duplicates)} duplicates dropped"
     )
+    click.echo(
+        f"wrote {result.triples()} triples ({_powers(result)} powers) to {out} in "
+        f"{result.seconds} s; quarantine: {len(result.quarantine)} entries in {json_path} and "
+        f"{text_path}"
+    )
+
+
+def _powers(result) -> int:
+    from rdflib import RDF
+
+    from prl.ingest.vocab import PRL
+
+    return len({p for _, g in result.graphs for p in g.subjects(RDF.type, PRL.Power)})
 
 
 @main.command("validate")
@@ -129,11 +178,20 @@ def validate_cmd(file: Path, warnings: bool, limit: int, as_json: bool) -> None:
     Exit codes as pySHACL: 0 conforms, 1 violations, 2 error."""
     from prl.ingest.validate import validate_file
 
+    bar = Bar(quiet=as_json)
+    bar.start("validate (SHACL)")
     try:
         report = validate_file(file)
+    except SyntaxError as e:
+        bar.finish()
+        e.filename = e.filename or str(file)
+        click.echo(f"Error: {_syntax_error(e, file).message}", err=True)
+        sys.exit(2)
     except Exception as e:  # noqa: BLE001 - exit 2 for any error, like pyshacl
+        bar.finish()
         click.echo(f"Error: could not validate {file}: {type(e).__name__}: {e}", err=True)
         sys.exit(2)
+    bar.finish()
     if as_json:
         click.echo(
             json.dumps(
@@ -142,22 +200,26 @@ def validate_cmd(file: Path, warnings: bool, limit: int, as_json: bool) -> None:
             )
         )
     else:
-        shown = [("Violation", report.violations)] + (
-            [("Warning", report.warnings)] if warnings else []
-        )
-        for severity, results in shown:
-            for r in results[:limit]:
-                click.echo(
-                    f"{severity}: {r.where()}: {r.message} [{r.focus}"
-                    f"{' ' + r.path if r.path else ''}]"
-                )
-            if len(results) > limit:
-                click.echo(f"... and {len(results) - limit} more {severity.lower()}s")
+        _print_results(report, warnings, limit)
         click.echo(
             f"{'Conforms' if report.conforms else 'Does not conform'}: "
             f"{len(report.violations)} violations, {len(report.warnings)} warnings"
         )
     sys.exit(0 if report.conforms else 1)
+
+
+def _print_results(report, warnings: bool, limit: int, err: bool = False) -> None:
+    shown = [("Violation", report.violations)] + (
+        [("Warning", report.warnings)] if warnings else []
+    )
+    for severity, results in shown:
+        for r in results[:limit]:
+            click.echo(
+                f"{severity}: {r.where()}: {r.message} [{r.focus}{' ' + r.path if r.path else ''}]",
+                err=err,
+            )
+        if len(results) > limit:
+            click.echo(f"... and {len(results) - limit} more {severity.lower()}s", err=err)
 
 
 def store_options(f):
@@ -223,14 +285,31 @@ def open_store_or_fail(settings):
         raise click.ClickException(str(e)) from e
 
 
-def load_result(store, result) -> None:
-    """Load every graph of an ingest result into the store, with a progress bar."""
-    from tqdm import tqdm
+def run_load(store, paths, statutes, *, validate: bool, clear: bool = False, quiet: bool = False):
+    """``graph_api.loading.load`` with progress, its errors as one-line ``Error:``s."""
+    from prl.graph_api.loading import ValidationFailed, load
+    from prl.graph_api.store import StoreError
 
-    for name, g in tqdm(
-        result.graphs, desc=f"load into {store.kind}", unit="graph", file=sys.stderr, leave=False
-    ):
-        store.load_graph(str(name), g)
+    bar = Bar(quiet)
+    try:
+        return load(store, paths, statutes=statutes, validate=validate, clear=clear, progress=bar)
+    except ValidationFailed as e:
+        bar.finish()
+        _print_results(e.report, False, 20, err=True)
+        raise click.ClickException(str(e)) from None
+    except SyntaxError as e:
+        raise _syntax_error(e, "input") from None
+    except StoreError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        bar.finish()
+
+
+def _report_quarantine(result, base: Path) -> Path:
+    """Write the quarantine report of a load beside the store; returns its JSON path."""
+    base.mkdir(parents=True, exist_ok=True)
+    json_path, _ = write_quarantine(result, base / "last-load.nq")
+    return json_path
 
 
 @main.command("load")
@@ -247,36 +326,34 @@ def load_result(store, result) -> None:
 def load_cmd(paths, statutes, no_validate, **store_opts) -> None:
     """Ingest PATHS, validate the graph and load it into the store.
 
-    A .nq file among PATHS is loaded as it is (the output of prl ingest). Each list document
-    replaces its earlier version in the store; the rest of the store is untouched. The graph
-    is not loaded when it has SHACL violations (exit 1)."""
-    from prl.ingest.validate import validate_graph
+    A .nq file among PATHS (the output of prl ingest) is validated and loaded as it is. Each
+    list document replaces its earlier version in the store; the rest of the store is
+    untouched. Nothing is loaded when the graph has SHACL violations (exit 1). The
+    quarantine report of the lists ingested is written to last-load.quarantine.json in the
+    user data folder."""
+    from prl.graph_api.settings import user_data_dir
 
     settings = make_settings(**store_opts)
     store = open_store_or_fail(settings)
-    nq = [p for p in paths if p.suffix == ".nq"]
-    for p in nq:
-        n = store.load_file(p)
-        click.echo(f"loaded {n} quads from {p} into {store.kind}")
-    rest = [p for p in paths if p.suffix != ".nq"]
-    if not rest:
-        return
-    lists, roots = split_inputs(rest)
-    roots += list(statutes)
-    result = ingest(lists, roots or _bundled_sample()[1])
-    if not no_validate:
-        report = validate_graph(result.union())
-        if not report.conforms:
-            for r in report.violations[:20]:
-                click.echo(f"Violation: {r.where()}: {r.message} [{r.focus}]", err=True)
-            raise click.ClickException(f"{len(report.violations)} SHACL violations: nothing loaded")
-    load_result(store, result)
-    c = store.counts()
+    lists = [p for p in paths if p.suffix != ".nq"]
+    roots = list(statutes) or ([] if split_inputs(lists)[1] or not lists else _bundled_statutes())
+    report = run_load(store, list(paths), roots, validate=not no_validate)
+    c = report.counts
+    if report.ingest is not None:
+        r = report.ingest
+        where = _report_quarantine(r, user_data_dir())
+        click.echo(
+            f"ingested {len(r.documents)} list files: {len(r.quarantine)} quarantine entries "
+            f"in {where}"
+        )
+    if report.files:
+        click.echo(f"read {len(report.files)} N-Quads files: {', '.join(map(str, report.files))}")
+    checked = "validated" if report.validation else "not validated"
     click.echo(
-        f"loaded {sum(d.powers for d in result.documents)} powers from {len(result.documents)} files "
-        f"({len(result.quarantine)} quarantined); store now holds {c.powers} powers, "
-        f"{c.bodies} bodies, {c.instruments} statute versions"
+        f"loaded {report.powers} powers ({report.quads} quads, {checked}) into {store.kind}; "
+        f"store now holds {c.powers} powers, {c.bodies} bodies, {c.instruments} statute versions"
     )
+    store.close()
 
 
 @main.command("serve")
@@ -318,11 +395,8 @@ def serve_cmd(host, port, workers, **store_opts) -> None:
 
 
 def run_server(app, host: str, port: int) -> None:
-    """Serve ``app`` with uvicorn on Python's own asyncio loop. uvloop, which uvicorn picks
-    when installed, served a saturated server unfairly: at concurrency 50 with 1.5 ms of work
-    per request, the same requests/s but a p99 of 944 ms against 93 ms on asyncio, whose
-    loop answers requests in the order they came (measured with wrk on this project's
-    2-core bench machine)."""
+    """Serve ``app`` with uvicorn on Python's own asyncio loop: uvloop, which uvicorn picks
+    when installed, served a saturated server unfairly (see docs/performance.md)."""
     import uvicorn
 
     uvicorn.run(app, host=host, port=port, log_level="warning", loop="asyncio")
@@ -368,6 +442,22 @@ def ask_cmd(question, limit, as_json, **store_opts) -> None:
             click.echo(f"   来源: {src['file']} {src['sheet'] or ''} 第{src['row']}行")
 
 
+def curl(url: str, path: str, *, accept: str | None = None, **params: str) -> str:
+    """A curl command that works when pasted: parameters percent-encoded by curl itself.
+
+    >>> curl("http://127.0.0.1:8000", "/v1/powers", q="许可")
+    "curl -G 'http://127.0.0.1:8000/v1/powers' --data-urlencode 'q=许可'"
+    """
+    parts = ["curl"]
+    if accept:
+        parts.append(f"-H 'Accept: {accept}'")
+    if params:
+        parts.append("-G")
+    parts.append(f"'{url}{quote(path)}'")
+    parts += [f"--data-urlencode '{k}={v}'" for k, v in params.items()]
+    return " ".join(parts)
+
+
 @main.command("demo")
 @click.option(
     "--data-dir",
@@ -380,31 +470,25 @@ def ask_cmd(question, limit, as_json, **store_opts) -> None:
 def demo_cmd(data_dir: Path | None, port: int, no_serve: bool) -> None:
     """Ingest the bundled sample (real Karamay lists, Liaoning items and the statutes they cite),
     validate it, load it into the embedded store and serve the API on localhost."""
-    from prl.ingest.validate import validate_graph
+    from prl.graph_api.settings import user_data_dir
+    from prl.sample import LISTS_DIR, STATUTES_DIR
 
-    base = data_dir or Path(click.get_app_dir("prl"))
-    base.mkdir(parents=True, exist_ok=True)
-    lists, statutes = _bundled_sample()
+    base = data_dir or user_data_dir()
+    settings = make_settings(store_kind="oxigraph", data_dir=base / "store")
+    store = open_store_or_fail(settings)
+    report = run_load(store, [LISTS_DIR], [STATUTES_DIR], validate=True, clear=True)
+    result = report.ingest
     out = base / "sample.nq"
-    result, json_path, _ = _run_ingest(lists, statutes, out, False, quiet=True)
-    powers = sum(d.powers for d in result.documents)
+    write_graph(result, out)
+    json_path, _ = write_quarantine(result, out)
     click.echo(
-        f"ingested {len(result.documents)} sample lists: {powers} powers, "
+        f"ingested {len(result.documents)} sample lists: {report.powers} powers, "
         f"{result.statutes_included} statutes, {result.triples()} triples -> {out}"
     )
     click.echo(f"quarantine: {len(result.quarantine)} entries -> {json_path}")
-    report = validate_graph(result.union())  # the graph in hand, not the file re-read
-    click.echo(
-        f"SHACL: {'conforms' if report.conforms else 'does NOT conform'} "
-        f"({len(report.violations)} violations, {len(report.warnings)} warnings)"
-    )
-    if not report.conforms:
-        raise click.ClickException("the sample graph does not conform to the shapes")
-    settings = make_settings(store_kind="oxigraph", data_dir=base / "store")
-    store = open_store_or_fail(settings)
-    store.clear()
-    load_result(store, result)
-    c = store.counts()
+    v = report.validation
+    click.echo(f"SHACL: conforms ({len(v.violations)} violations, {len(v.warnings)} warnings)")
+    c = report.counts
     click.echo(
         f"embedded store {settings.data_dir}: {c.powers} powers, {c.bodies} bodies, "
         f"{c.instruments} statute versions"
@@ -416,9 +500,9 @@ def demo_cmd(data_dir: Path | None, port: int, no_serve: bool) -> None:
 
     url = f"http://127.0.0.1:{port}"
     click.echo(f"\nServing the API on {url}/ (docs: {url}/docs). Try:")
-    click.echo(f"  curl '{url}/v1/responsibility?q=拒绝配合统计调查谁处罚'")
-    click.echo(f"  curl '{url}/v1/powers?q=许可&page_size=5'")
-    click.echo(f"  curl -H 'Accept: text/turtle' '{url}/v1/bodies/克拉玛依市统计局'")
+    click.echo("  " + curl(url, "/v1/responsibility", q="拒绝配合统计调查谁处罚"))
+    click.echo("  " + curl(url, "/v1/powers", q="许可", page_size="5"))
+    click.echo("  " + curl(url, "/v1/bodies/克拉玛依市统计局", accept="text/turtle"))
     click.echo("Press Ctrl+C to stop.")
     run_server(create_app(settings, store), "127.0.0.1", port)
 

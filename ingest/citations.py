@@ -56,6 +56,7 @@ class Corpus(Protocol):
     def find(self, title: str, as_of: str | None) -> Any: ...
     def key(self, instrument: Any) -> str: ...
     def paths(self, key: str) -> set[str]: ...
+    def unreadable(self, title: str) -> Any: ...
 
 
 # ----------------------------------------------------------------------------- references
@@ -443,6 +444,8 @@ def resolve(citation: Citation, corpus: Corpus, as_of: str | None = None) -> Res
         return Resolution(status="unresolved", reason="unreadable")
     instrument = corpus.find(citation.title, as_of)
     if instrument is None:
+        if corpus.unreadable(citation.title) is not None:
+            return Resolution(status="unresolved", reason="instrument-file-unreadable")
         return Resolution(status="unresolved", reason="instrument-not-in-corpus")
     key = corpus.key(instrument)
     if not citation.refs:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Protocol
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
@@ -26,6 +27,19 @@ from prl.ingest.statutes import StatuteCorpus
 from prl.ingest.vocab import ID, ORGANISATIONS_GRAPH, PRL, PROV, VOCAB_GRAPH, concept_graph, digest
 
 STATUTE_SUFFIXES = {".md"}
+
+
+class Progress(Protocol):
+    """What a long job reports, step by step (the CLI draws it; a library caller may not)."""
+
+    def start(self, step: str, total: int | None = None) -> None:
+        """A step begins; ``total`` units of it when known (else only time passes)."""
+
+    def advance(self, n: int = 1) -> None:
+        """``n`` units of the step are done."""
+
+    def finish(self) -> None:
+        """The step is over."""
 
 
 def software_version() -> str:
@@ -72,6 +86,9 @@ class IngestResult:
     statutes_loaded: int
     statutes_included: int
     seconds: float
+    #: statute files that could not be read, and versions read twice (also in ``quarantine``)
+    statute_errors: list[QuarantineEntry] = field(default_factory=list)
+    statute_duplicates: list[QuarantineEntry] = field(default_factory=list)
 
     def triples(self) -> int:
         return sum(len(g) for _, g in self.graphs)
@@ -101,11 +118,42 @@ def split_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return lists, statutes
 
 
-def load_corpus(roots: list[Path]) -> StatuteCorpus:
-    instruments = []
-    for root in roots:
-        instruments.extend(StatuteCorpus.load(root).instruments)
-    return StatuteCorpus.from_instruments(instruments)
+def load_corpus(roots: list[Path], progress: Progress | None = None) -> StatuteCorpus:
+    """The statutes under every root as one corpus (unreadable files in ``errors``)."""
+    if progress is None:
+        return StatuteCorpus.load_all(roots)
+
+    def tick(n: int) -> None:
+        if n < 0:
+            progress.advance()
+        else:
+            progress.start("statutes", n)
+
+    try:
+        return StatuteCorpus.load_all(roots, tick)
+    finally:
+        progress.finish()
+
+
+def statute_entries(corpus: StatuteCorpus) -> tuple[list[QuarantineEntry], list[QuarantineEntry]]:
+    """Quarantine entries of the statute files that could not be read, and of those dropped
+    as a second copy of a version already read."""
+    errors = [
+        QuarantineEntry(
+            file=e.file or "", sheet=None, row=None, reason=f"statute not read: {e.message}"
+        )
+        for e in corpus.errors
+    ]
+    duplicates = [
+        QuarantineEntry(
+            file=f,
+            sheet=None,
+            row=None,
+            reason="statute not used: the same title and version date were read from another file",
+        )
+        for f in corpus.duplicates
+    ]
+    return errors, duplicates
 
 
 def ingest(
@@ -113,23 +161,26 @@ def ingest(
     statute_roots: Iterable[Path] = (),
     *,
     all_statutes: bool = False,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> IngestResult:
     """Ingest list files (folders are read recursively) against the statutes under the roots."""
     started = time.perf_counter()
     start_time = datetime.now(UTC)
-    corpus = load_corpus(list(statute_roots))
+    corpus = load_corpus(list(statute_roots), progress)
+    statute_errors, statute_duplicates = statute_entries(corpus)
     files = iter_list_files(list(paths))
     hashes = {f: sha256_of(f) for f in files if f.is_file()}
     run = ID[f"run/{digest(software_version(), *sorted(hashes.values()), size=16)}"]
     builder = GraphBuilder(corpus, run)
     graphs: list[tuple[URIRef, Graph]] = []
     documents: list[DocumentReport] = []
-    quarantine: list[QuarantineEntry] = []
+    quarantine: list[QuarantineEntry] = [*statute_errors, *statute_duplicates]
 
+    if progress:
+        progress.start("lists", len(files))
     for f in files:
         if progress:
-            progress(str(f))
+            progress.advance()
         report = DocumentReport(file=str(f))
         documents.append(report)
         try:
@@ -159,6 +210,8 @@ def ingest(
         quarantine.extend(rejected)
         graphs.append((URIRef(next(iter(g.subjects(RDF.type, PRL.ListDocument)))), g))
 
+    if progress:
+        progress.finish()
     included = corpus.instruments if all_statutes else list(builder.cited.values())
     for instr in included:
         _, v = instrument_iri(instr)
@@ -175,6 +228,8 @@ def ingest(
         statutes_loaded=len(corpus.instruments),
         statutes_included=len(included),
         seconds=round(time.perf_counter() - started, 2),
+        statute_errors=statute_errors,
+        statute_duplicates=statute_duplicates,
     )
 
 
@@ -195,16 +250,21 @@ def run_graph(run: URIRef, started: datetime) -> Graph:
 
 
 # ------------------------------------------------------------------------ output
+def nquads(result: IngestResult) -> Iterator[str]:
+    """The lines of the result as N-Quads, graph after graph (each named by its IRI)."""
+    for name, g in result.graphs:
+        suffix = f" <{name}> .\n"
+        for line in g.serialize(format="nt").splitlines():
+            if line.endswith(" ."):
+                yield line[:-2] + suffix
+
+
 def write_graph(result: IngestResult, out: Path) -> None:
     """Write N-Quads (``.nq``, one named graph per document) or Turtle/N-Triples (union)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".nq":
         with open(out, "w", encoding="utf-8") as f:
-            for name, g in result.graphs:
-                suffix = f" <{name}> .\n"
-                for line in g.serialize(format="nt").splitlines():
-                    if line.endswith(" ."):
-                        f.write(line[:-2] + suffix)
+            f.writelines(nquads(result))
         return
     union = result.union()
     union.bind("prl", PRL)

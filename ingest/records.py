@@ -222,7 +222,9 @@ class Resolution:
     """Where a citation points in the statute corpus."""
 
     status: str  # subdivision, instrument, unresolved
-    reason: str | None = None  # instrument-not-in-corpus, article-not-in-instrument, unreadable
+    reason: str | None = (
+        None  # instrument-not-in-corpus, instrument-file-unreadable, article-not-in-instrument, unreadable
+    )
     instrument_key: str | None = None  # key of the Instrument in the index
     paths: list[str] = field(default_factory=list)  # resolved subdivision paths
     missing: list[str] = field(default_factory=list)  # paths asked for but absent

@@ -15,6 +15,7 @@ import re
 import sqlite3
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -389,6 +390,23 @@ def _merge(a: Instrument, b: Instrument) -> Instrument:
     return merged
 
 
+def _files(root: Path) -> tuple[Path, Path, list[Path], list[Path]]:
+    """(lawrefbook folder, flk folder, Markdown files, seed files) of one statute root."""
+    lrb, flk = root / "lawrefbook", root / "flk_via_ansvar"
+    if root.name == "lawrefbook" or (root.is_dir() and not lrb.is_dir() and not flk.is_dir()):
+        lrb = root
+    if root.name == "flk_via_ansvar":
+        flk = root
+    md_files = sorted(lrb.rglob("*.md")) if lrb.is_dir() else []
+    seed_files = sorted((flk / "seed").glob("*.json")) if (flk / "seed").is_dir() else []
+    if root.is_file():
+        ups = [p for p in root.parents if p.name == "lawrefbook"]
+        lrb = ups[0] if ups else root.parent.parent
+        flk = root.parent.parent if root.suffix == ".json" else flk
+        md_files, seed_files = ([root], []) if root.suffix == ".md" else ([], [root])
+    return lrb, flk, md_files, seed_files
+
+
 class StatuteCorpus:
     """All statute versions, looked up by (normalised) title and version date."""
 
@@ -411,6 +429,12 @@ class StatuteCorpus:
                         setattr(old, f, getattr(ins, f))
                 self.duplicates.append(ins.source_path)
         self.instruments: list[Instrument] = list(kept.values())
+        # titles of the files that could not be read (from their names: 统计法(2024-09-13).md)
+        self._unreadable = {
+            normalise_title(re.sub(r"\([^()]*\)$", "", Path(e.file).stem)): e
+            for e in self.errors
+            if e.file
+        }
         self._by_key = {self.key(i): i for i in self.instruments}
         self._subs = {self.key(i): {n.path: n for n in _iter(i.parts)} for i in self.instruments}
         self._path_sets = {k: set(subs) for k, subs in self._subs.items()}
@@ -432,43 +456,49 @@ class StatuteCorpus:
         return {n.path for n in _iter(ins.parts) if n.kind == "article"}
 
     @classmethod
-    def from_instruments(cls, instruments: list[Instrument]) -> StatuteCorpus:
-        """A corpus of already parsed instruments (deduplicated as in ``load``)."""
-        return cls(instruments)
-
-    @classmethod
     def load(cls, root: str | Path) -> StatuteCorpus:
         """Read ``root/lawrefbook/**/*.md`` and ``root/flk_via_ansvar/seed/*.json`` (both
         optional), then fill metadata from db.sqlite3 and census.json when present.
         ``root`` may also be a ``lawrefbook`` or ``flk_via_ansvar`` folder itself, any
         folder of ``.md`` files, or a single ``.md`` / seed ``.json`` file."""
-        root = Path(root)
-        lrb, flk = root / "lawrefbook", root / "flk_via_ansvar"
-        if root.name == "lawrefbook" or (root.is_dir() and not lrb.is_dir() and not flk.is_dir()):
-            lrb = root
-        if root.name == "flk_via_ansvar":
-            flk = root
-        md_files = sorted(lrb.rglob("*.md")) if lrb.is_dir() else []
-        seed_files = sorted((flk / "seed").glob("*.json")) if (flk / "seed").is_dir() else []
-        if root.is_file():
-            ups = [p for p in root.parents if p.name == "lawrefbook"]
-            lrb = ups[0] if ups else root.parent.parent
-            flk = root.parent.parent if root.suffix == ".json" else flk
-            md_files, seed_files = ([root], []) if root.suffix == ".md" else ([], [root])
-        meta = _Metadata(lrb / "db.sqlite3", flk / "census.json")
+        return cls.load_all([root])
+
+    @classmethod
+    def load_all(
+        cls, roots: Iterable[str | Path], progress: Callable[[int], None] | None = None
+    ) -> StatuteCorpus:
+        """One corpus of the statutes under every root (each read as ``load`` reads one):
+        the files that could not be read are in ``errors``, the versions found twice in
+        ``duplicates``. ``progress(n)`` is called with the number of files, then with -1
+        after each."""
+        found = [_files(Path(root)) for root in roots]
+        if progress:
+            progress(sum(len(md) + len(seed) for _, _, md, seed in found))
         instruments: list[Instrument] = []
         errors: list[IngestError] = []
-        for parse, files in ((parse_markdown, md_files), (parse_flk_seed, seed_files)):
-            for f in files:
-                try:
-                    ins = parse(f)
-                except IngestError as e:
-                    errors.append(e)
-                    continue
-                is_md = parse is parse_markdown and f.is_relative_to(lrb)
-                meta.enrich(ins, list(f.relative_to(lrb).parent.parts) if is_md else [])
-                instruments.append(ins)
+        for lrb, flk, md_files, seed_files in found:
+            meta = _Metadata(lrb / "db.sqlite3", flk / "census.json")
+            for parse, files in ((parse_markdown, md_files), (parse_flk_seed, seed_files)):
+                for f in files:
+                    try:
+                        ins = parse(f)
+                    except IngestError as e:
+                        errors.append(e)
+                        continue
+                    finally:
+                        if progress:
+                            progress(-1)
+                    is_md = parse is parse_markdown and f.is_relative_to(lrb)
+                    meta.enrich(ins, list(f.relative_to(lrb).parent.parts) if is_md else [])
+                    instruments.append(ins)
         return cls(instruments, errors)
+
+    def unreadable(self, title: str) -> IngestError | None:
+        """The error of a statute file of this title that could not be read, if any: why
+        a citation of it finds no instrument."""
+        s = unicodedata.normalize("NFKC", title)
+        m = re.search(r"《(.+?)》", s)
+        return self._unreadable.get(normalise_title(m[1] if m else s))
 
     @staticmethod
     def key(instr: Instrument) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from prl.ingest.vocab import PRL, PROV
 from prl.ontology import CONCEPTS_TTL, ONTOLOGY_TTL
+from prl.ontology.namespaces import XSD_STRING
 from prl.shapes import SHAPES_TTL
 
 
@@ -60,21 +62,47 @@ class ValidationReport:
         return [r for r in self.results if r.severity == "Warning"]
 
 
-def load_graph(path: Path) -> Graph:
-    """Read N-Quads, TriG, Turtle or N-Triples into one union graph (pyshacl wants a Graph)."""
-    fmt = {".nq": "nquads", ".trig": "trig", ".ttl": "turtle", ".nt": "nt"}.get(path.suffix)
-    if fmt is None:
-        raise ValueError(f"{path}: unknown graph format (use .nq, .trig, .ttl or .nt)")
-    if fmt in ("nquads", "trig"):
-        ds = Dataset()
-        ds.parse(path, format=fmt)
-        g = Graph()
-        for s, p, o, _ in ds.quads((None, None, None, None)):
-            g.add((s, p, o))
-        return g
+FORMATS = {
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+}
+
+
+def read_graph(source: Path | bytes, fmt: str = "") -> Graph:
+    """Read N-Quads, TriG, Turtle or N-Triples (by the file's suffix, or ``fmt`` for bytes)
+    into one union graph (what pyshacl takes), parsed by pyoxigraph.
+
+    :raises SyntaxError: with the line and column (``lineno``, ``offset``)
+    :raises ValueError: for a suffix that is no graph format
+    """
+    suffix = fmt or (source.suffix if isinstance(source, Path) else ".nq")
+    rdf_format = FORMATS.get(suffix)
+    if rdf_format is None:
+        raise ValueError(f"{source}: unknown graph format (use .nq, .trig, .ttl or .nt)")
+    if isinstance(source, Path):
+        quads = ox.parse(path=str(source), format=rdf_format)
+    else:
+        quads = ox.parse(source, format=rdf_format)
     g = Graph()
-    g.parse(path, format=fmt)
+    add = g.add
+    for q in quads:
+        add((_term(q.subject), URIRef(q.predicate.value), _term(q.object)))
     return g
+
+
+def _term(t):
+    if isinstance(t, ox.NamedNode):
+        return URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return BNode(t.value)
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        dt = t.datatype.value
+        return Literal(t.value) if dt == XSD_STRING else Literal(t.value, datatype=URIRef(dt))
+    raise ValueError(f"unsupported RDF term {t}")
 
 
 def shapes_graph() -> Graph:
@@ -145,4 +173,4 @@ def _locate(data: Graph, node, res: Result) -> None:
 
 
 def validate_file(path: Path) -> ValidationReport:
-    return validate_graph(load_graph(path))
+    return validate_graph(read_graph(path))

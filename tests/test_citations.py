@@ -399,6 +399,9 @@ class FakeCorpus:
     def paths(self, key: str) -> set[str]:
         return self.laws[key.split("@")[0]]
 
+    def unreadable(self, title: str) -> None:
+        return None
+
 
 CORPUS = FakeCorpus(
     {

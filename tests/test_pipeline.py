@@ -118,9 +118,9 @@ def test_write_outputs(sample, tmp_path):
     write_graph(sample, out)
     j, t = write_quarantine(sample, out)
     assert out.stat().st_size > 0 and j.exists() and t.exists()
-    from prl.ingest.validate import load_graph
+    from prl.ingest.validate import read_graph
 
-    assert len(load_graph(out)) == len(sample.union())
+    assert len(read_graph(out)) == len(sample.union())
 
 
 # ------------------------------------------------------------------ all real lists
@@ -145,3 +145,27 @@ def test_all_real_lists_conform_and_resolve(real_result):
     assert report.violations == [], [
         (r.where(), r.message, r.focus, r.path) for r in report.violations[:10]
     ]
+
+
+def test_unreadable_and_duplicate_statutes_are_reported(tmp_path):
+    """A statute file that cannot be parsed, and a second copy of a version, end in the
+    quarantine report; the citations of the unreadable one say why they found nothing."""
+    statutes = tmp_path / "statutes"
+    shutil.copytree(STATUTES_DIR, statutes)
+    books = statutes / "lawrefbook" / "经济法"
+    (books / "统计法(2024-09-13).md").write_text("not a statute: no title line\n", "utf-8")
+    shutil.copy(books / "会计法(2024-06-28).md", books / "会计法 副本(2024-06-28).md")
+    result = ingest([LISTS_DIR / "2025年克拉玛依市统计局权责清单.xlsx"], [statutes])
+    unreadable = [q for q in result.quarantine if q.file.endswith("统计法(2024-09-13).md")]
+    assert len(unreadable) == 1 and "statute not read" in unreadable[0].reason
+    assert result.statute_errors == unreadable
+    assert len(result.statute_duplicates) == 1
+    assert "same title and version date" in result.statute_duplicates[0].reason
+    g = result.union()
+    reasons = {
+        str(g.value(c, PRL.unresolvedReason))
+        for c in g.subjects(PRL.citedTitle, None)
+        if "统计法" in str(g.value(c, PRL.citedTitle))
+        and "实施" not in str(g.value(c, PRL.citedTitle))
+    }
+    assert reasons == {"instrument-file-unreadable"}

@@ -259,7 +259,7 @@ def test_small_folder_without_db(tmp_path: Path) -> None:
         "art_10_1__para_2",
     }
     assert c.find("某决定").parts == []
-    undated = StatuteCorpus.from_instruments([Instrument(title="无日期法", source_path="x")])
+    undated = StatuteCorpus([Instrument(title="无日期法", source_path="x")])
     assert undated.key(undated.instruments[0]) == "无日期法@undated"
 
 
