@@ -30,11 +30,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from load import generate  # bench/load.py, beside this script
 
-from bench.load import generate  # noqa: E402
-from prl.graph_api.web.paths import POWER  # noqa: E402
+from prl.graph_api.store.neo4j.statements import Q_POWER_NAME
+from prl.ontology.namespaces import POWER, RDFS_LABEL
 
 LUA = """
 local paths = {}
@@ -68,9 +67,7 @@ def sample_paths(nq: Path, n: int = 2000, seed: int = 11) -> tuple[list[str], li
     """Power ids and questions (name fragments) picked from the N-Quads."""
     rng = random.Random(seed)
     names: dict[str, str] = {}
-    pat = re.compile(
-        r'^<https://w3id\.org/prl/id/power/([^>]+)> <http://www\.w3\.org/2000/01/rdf-schema#label> "([^"]*)"@zh'
-    )
+    pat = re.compile(rf'^<{re.escape(POWER)}([^>]+)> <{re.escape(RDFS_LABEL)}> "([^"]*)"@zh')
     with open(nq, encoding="utf-8") as f:
         for line in f:
             m = pat.match(line)
@@ -135,8 +132,7 @@ def start_server(serve_args: list[str], cache_size: int) -> tuple[subprocess.Pop
     # a TTL longer than one benchmark cycle, so that the second pass measures a warm cache
     env = dict(os.environ, PRL_CACHE_SIZE=str(cache_size), PRL_CACHE_TTL="3600")
     server = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port), *serve_args],
-        cwd=ROOT,
+        [sys.executable, "-m", "prl.cli", "serve", "--port", str(port), *serve_args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -204,9 +200,6 @@ def bench_store(
             server.wait(timeout=60)
 
 
-ONE_NAME = "MATCH (p:Resource {iri: $iri}) RETURN p.label AS name"
-
-
 def driver_ceiling(uri: str, iris: list[str]) -> None:
     """Reads/s of the Neo4j Python driver alone (not prl) for the cheapest read there is, one
     power's name by its indexed IRI, from 8 and 32 threads: the ceiling that any route making
@@ -218,7 +211,7 @@ def driver_ceiling(uri: str, iris: list[str]) -> None:
     with GraphDatabase.driver(uri, auth=None) as driver:
 
         def read(iri: str) -> None:
-            driver.execute_query(ONE_NAME, iri=iri, routing_="r")
+            driver.execute_query(Q_POWER_NAME, iri=iri, routing_="r")
 
         for threads in (8, 32):
             with ThreadPoolExecutor(threads) as ex:
@@ -270,8 +263,7 @@ def main() -> None:
         if not args.skip_load:
             t = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "cli", "load", str(nq), *serve_args],
-                cwd=ROOT,
+                [sys.executable, "-m", "prl.cli", "load", "--no-validate", str(nq), *serve_args],
                 check=True,
                 stdout=subprocess.DEVNULL,
             )

@@ -11,9 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from prl.ingest.pipeline import ingest, load_corpus  # noqa: E402
+from prl.ingest.pipeline import ingest, load_corpus
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "data"
 

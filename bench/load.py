@@ -19,26 +19,18 @@ import random
 import resource
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import pyoxigraph
 
-import pyoxigraph  # noqa: E402
+from prl.ontology import CONCEPTS_TTL
+from prl.ontology import namespaces as ns
 
-from prl.ontology import CONCEPTS_TTL  # noqa: E402
-
-PRL = "https://w3id.org/prl/ontology#"
-ID = "https://w3id.org/prl/id/"
-C = "https://w3id.org/prl/concept/"
-ELI = "http://data.europa.eu/eli/ontology#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-PROV = "http://www.w3.org/ns/prov#"
-ORG = "http://www.w3.org/ns/org#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+PRL, ID, C, ELI, PROV = ns.PRL, ns.ID, ns.CONCEPT, ns.ELI, ns.PROV
+RDF_TYPE, LABEL = ns.RDF_TYPE, ns.RDFS_LABEL
+ORG, XSD = ns.ORG, ns.XSD
 
 CITIES = [
     "乌鲁木齐市",
@@ -507,7 +499,7 @@ def main() -> None:
             f"{time.perf_counter() - t:.1f} s: {counts}"
         )
 
-    from prl.graph_api.store.oxigraph.store import OxigraphStore
+    from prl.graph_api.store.oxigraph import OxigraphStore
 
     store_dir = folder / "oxigraph"
     shutil.rmtree(store_dir, ignore_errors=True)

@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from neo4j import GraphDatabase
+from rdflib import Dataset, Graph
 
-from neo4j import GraphDatabase  # noqa: E402
-from rdflib import Dataset, Graph  # noqa: E402
-
-from prl.graph_api.store.neo4j.store import Neo4jStore  # noqa: E402
+from prl.graph_api.store.neo4j import Neo4jStore
+from prl.graph_api.store.neo4j.statements import Q_DROP_N10S_CONSTRAINT
 
 
 def nquads(args) -> Path:
@@ -36,8 +34,7 @@ def nquads(args) -> Path:
         return args.nq
     folder = Path(tempfile.mkdtemp(prefix="prl-bench-neo4j-"))
     if args.powers:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from load import generate
+        from load import generate  # bench/load.py, beside this script
 
         out = folder / f"synthetic-{args.powers}.nq"
         print("generated", generate(out, args.powers))
@@ -109,9 +106,9 @@ def main() -> None:
         took = time.perf_counter() - t
         print(f"  [rdflib-neo4j] {m:,} triples in {took:.1f} s ({m / took:,.0f} triples/s)")
         store.clear()  # the store's own clear empties the whole database, its nodes too
-        # rdflib-neo4j's own constraint (outside our schema) is dropped with its Cypher
+        # rdflib-neo4j's own constraint (outside prl's schema) goes too
         with driver.session(database=args.database) as s:
-            s.run("DROP CONSTRAINT n10s_unique_uri IF EXISTS").consume()
+            s.run(Q_DROP_N10S_CONSTRAINT).consume()
         return took
 
     if not args.no_warm_up:

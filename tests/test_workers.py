@@ -76,7 +76,7 @@ def _start(uri: str, workers: int) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--store", "neo4j", "--neo4j-uri", uri]
+        [sys.executable, "-m", "prl.cli", "serve", "--store", "neo4j", "--neo4j-uri", uri]
         + ["--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -167,6 +167,12 @@ RETURN s.iri AS s, type(r) AS t, o.iri AS o, r.graphs AS gs"""
 Q_DESCRIBED = "MATCH (:_Graph)-[m:_DESCRIBES]->(s:Resource {iri: $iri}) RETURN m.facts AS f"
 Q_LINKS_OF = "MATCH (s:Resource {iri: $iri})-[r]->(o:Resource) RETURN type(r) AS t, o.iri AS o"
 
+#: the constraint rdflib-neo4j creates (outside prl's schema), dropped after its loads in
+#: bench/load_vs_rdflib_neo4j.py
+Q_DROP_N10S_CONSTRAINT = "DROP CONSTRAINT n10s_unique_uri IF EXISTS"
+#: one power's name by its indexed IRI: the cheapest read there is (bench/api.py's ceiling)
+Q_POWER_NAME = "MATCH (p:Resource {iri: $iri}) RETURN p.label AS name"
+
 # ------------------------------------------------------------------ lists
 REFS = {"Body": "label", "InstrumentVersion": "title"}  # label -> the property shown
 

@@ -1,1 +1,0 @@
-"""Benchmark scripts: each prints figures; none is a test."""
