@@ -1,4 +1,4 @@
-"""Header synonyms of power lists (权责清单) and header-row detection.
+"""Header synonyms of power lists (权责清单), header-row detection and column mapping.
 
 Workbooks from different departments name the same column differently (事项名称 / 项目名称 /
 权力名称 …), break header text over lines (``事项\\n名称``) and move columns around. This
@@ -10,31 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-
-from .records import IngestError
 
 POWER_TYPES = (
     "行政许可", "行政处罚", "行政强制", "行政征收", "行政给付", "行政检查", "行政确认",
     "行政奖励", "行政裁决", "其他行政权力", "公共服务", "行政监督", "行政征用",
 )  # fmt: skip
-_PLACE = re.compile(
-    r"^(?:\d{4}年度?)?(?:附件\d*[:：]?)?\s*([\u4e00-\u9fff]{2,8}?"
-    r"(?:维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|地区|盟|省|市|县|区|旗))"
-)
-_NOT_PLACE = re.compile(r"[局厅委部办和系统中心]")
-_CITIES = {"karamay": "克拉玛依市", "guangan": "广安市"}
-_PROVINCES = {
-    "beijing": "北京市", "tianjin": "天津市", "hebei": "河北省", "shanxi": "山西省",
-    "neimenggu": "内蒙古自治区", "liaoning": "辽宁省", "jilin": "吉林省",
-    "heilongjiang": "黑龙江省", "shanghai": "上海市", "jiangsu": "江苏省", "zhejiang": "浙江省",
-    "anhui": "安徽省", "fujian": "福建省", "jiangxi": "江西省", "shandong": "山东省",
-    "henan": "河南省", "hubei": "湖北省", "hunan": "湖南省", "guangdong": "广东省",
-    "guangxi": "广西壮族自治区", "hainan": "海南省", "chongqing": "重庆市", "sichuan": "四川省",
-    "guizhou": "贵州省", "yunnan": "云南省", "xizang": "西藏自治区", "shaanxi": "陕西省",
-    "gansu": "甘肃省", "qinghai": "青海省", "ningxia": "宁夏回族自治区",
-    "xinjiang": "新疆维吾尔自治区",
-}  # fmt: skip
 
 # Canonical ListItem field -> header texts (compared after removing all whitespace).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -101,7 +81,11 @@ def find_header_row(rows: list[list[str]], scan: int = 10) -> int | None:
 
 
 def column_letter(index: int) -> str:
-    """Spreadsheet column letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    """Spreadsheet column letter of a 0-based column index.
+
+    >>> [column_letter(i) for i in (0, 25, 26, 701, 702)]
+    ['A', 'Z', 'AA', 'ZZ', 'AAA']
+    """
     out = ""
     n = index + 1
     while n:
@@ -169,107 +153,7 @@ def map_columns(
     return columns
 
 
-# --------------------------------------------------------------------------- cell values
-COMPACT_FIELDS = frozenset({"name", "power_type", "body"})  # all whitespace removed
-SHORT_FIELDS = frozenset({"seq", "code", "sub_item", "unit", "level"})  # whitespace compacted
-_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
-
-
-def cell_text(value: object) -> str:
-    """Text of a raw cell value: integral floats lose their ``.0`` (``1.0`` -> ``'1'``)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, str):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def clean_value(field: str | None, text: str) -> str:
-    """Cleaned cell text for a canonical field (``None``: an extra column, kept as long text).
-
-    name, power_type, body: every whitespace removed (``行政 处罚`` -> ``行政处罚``).
-    seq, code, sub_item, unit, level: whitespace next to CJK text removed, other runs
-    collapsed to one space. Long text: line breaks kept, ``\\r\\n`` normalised, trailing
-    spaces stripped per line."""
-    if not text:
-        return ""
-    text = text.replace("_x000D_", "")
-    if field in COMPACT_FIELDS:
-        return _WS.sub("", text)
-    if field in SHORT_FIELDS:
-        return _WS.sub(" ", _CJK_GAP.sub("", text)).strip()
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    text = "\n".join(line.rstrip() for line in lines).strip()
-    return unwrap_narrow(text)
-
-
-_ITEM_START = re.compile(r"(?<![\d.])(?=(?:\d{1,2}|[一二三四五六七八九十])[.．、](?!\d))|(?=【)")
-
-
-def unwrap_narrow(text: str) -> str:
-    """Undo the line breaks a narrow column put into a cell (``负责\n市本\n级拒…``).
-
-    A cell whose lines are mostly very short (median <= 8 characters, at least four lines)
-    was wrapped by hand to fit its column: the lines are joined, and breaks are put back
-    only before numbered points (``2.``) and citation tags (``【``)."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    if len(lines) < 4 or sorted(len(ln) for ln in lines)[len(lines) // 2] > 8:
-        return text
-    joined = re.sub(r"\s+", "", "".join(lines))
-    return _ITEM_START.sub("\n", joined).strip()
-
-
 def sheet_type(name: str | None) -> str | None:
     """The power type a sheet name stands for (``行政许可（11项）`` -> ``行政许可``)."""
     bare = re.sub(r"[（(][^（()）]*[)）]|\s", "", name or "")
     return bare if bare in POWER_TYPES else None
-
-
-def guess_region(title: str, path: Path) -> str | None:
-    """Leading place name of the title or file name (克拉玛依市…), else a province named in
-    the path in pinyin (``liaoning-…`` -> 辽宁省), else ``None``."""
-    for text in (title, path.stem):
-        m = _PLACE.match(re.sub(r"\s+", "", text or ""))
-        if m and not _NOT_PLACE.search(m.group(1)):
-            return m.group(1)
-    tokens = [
-        t for part in reversed(path.resolve().parts) for t in re.split(r"[-_.\s]+", part.lower())
-    ]
-    for table in (_CITIES, _PROVINCES):  # the most specific place named in the path
-        for token in tokens:
-            if token in table:
-                return table[token]
-    return None
-
-
-# --------------------------------------------------------------------------- decoding
-def decode_text(data: bytes, file: str, *, html: bool = False) -> str:
-    """Decode text: BOM, declared HTML charset, UTF-8, GB18030, then charset detection."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    candidates = ["utf-8-sig", "gb18030"]
-    if html:
-        m = re.search(rb"charset=[\"']?([\w-]+)", data[:4096], re.I)
-        if m:
-            candidates.insert(0, m.group(1).decode("ascii").lower())
-    for enc in candidates:
-        try:
-            return data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    enc = best.encoding if best else None
-    if enc and re.match(r"(big5|cp950|utf_16|utf_32|gbk|gb2312|hz)", enc):
-        return str(best)
-    raise IngestError(
-        f"cannot decode text: not UTF-8 or GB18030 (charset detection guessed {enc or 'nothing'})",
-        file=file,
-    )

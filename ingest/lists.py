@@ -23,20 +23,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cells import cell_text, clean_value, decode_text
 from .headers import (
     Column,
     canonical_field,
-    cell_text,
-    clean_value,
     column_letter,
-    decode_text,
     find_header_row,
-    guess_region,
     is_header_row,
     map_columns,
     normalise_header,
     sheet_type,
 )
+from .places import guess_region
 from .records import IngestError, ListDocument, ListItem, QuarantineEntry, SourceRef
 
 SUPPORTED_SUFFIXES = frozenset({".xls", ".xlsx", ".csv", ".html", ".htm", ".json"})

@@ -39,9 +39,15 @@ NUMERAL = rf"[{CN_NUMERAL_CHARS}0-9０-９]+"
 
 @lru_cache(maxsize=4096)
 def to_int(text: str) -> int:
-    """``一百零一`` -> 101, ``十`` -> 10, ``３５`` -> 35, ``二〇`` -> 20.
+    """The integer a Chinese or Arabic numeral writes.
 
-    Raises ``ValueError`` for text that is not a numeral."""
+    >>> to_int("一百零一"), to_int("十"), to_int("三十五"), to_int("３５"), to_int("二〇二一")
+    (101, 10, 35, 35, 2021)
+    >>> to_int("第一")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a numeral: '第一'
+    """
     s = text.strip().translate(_FULLWIDTH)
     if not s:
         raise ValueError("empty numeral")

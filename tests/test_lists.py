@@ -11,7 +11,8 @@ import openpyxl
 import pytest
 from conftest import TEST_DATA, shared_path
 
-from prl.ingest.headers import canonical_field, clean_value, find_header_row, map_columns
+from prl.ingest.cells import clean_value
+from prl.ingest.headers import canonical_field, find_header_row, map_columns
 from prl.ingest.lists import iter_list_files, read_list
 from prl.ingest.records import IngestError, ListDocument
 

@@ -25,8 +25,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def lifespan(app: FastAPI):
         await asyncio.get_running_loop().run_in_executor(None, warm_up, app.state.store)
         # what start-up built (name index, segmenter dictionary, …) stays for the server's
-        # life: out of the collector's full passes, which took 60-110 ms each at 100,000
-        # powers, stalling every request in flight
+        # life: out of the collector's full passes over it, which stalled every request in
+        # flight (docs/performance.md)
         gc.collect()
         gc.freeze()
         try:

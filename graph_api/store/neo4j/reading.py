@@ -236,8 +236,8 @@ class Reader:
 
     async def power_documents_async(self, iris: Sequence[str]) -> dict[str, bytes]:
         """``power_documents`` through the async driver, on the caller's event loop: no
-        thread, so no hand-offs of the GIL between the loop and a reading thread (questions
-        at concurrency 50 went from about 520 to about 800 per second with 2 workers)."""
+        thread, so no hand-offs of the GIL between the loop and a reading thread (they cost
+        more than the reads: docs/performance.md)."""
         iris = list(dict.fromkeys(iris))
         return await self._on_loop().documents.get(iris) if iris else {}
 

@@ -44,9 +44,9 @@ Q_OLD_FACTS = """MATCH (g:_Graph {iri: $g}) UNWIND $iris AS i MATCH (n:Resource 
 MATCH (g)-[m:_DESCRIBES]->(n) RETURN i AS iri, m.facts AS facts"""
 Q_GRAPH = """OPTIONAL MATCH (old:_Graph {iri: $g}) WITH old IS NULL AS new
 MERGE (x:_Graph {iri: $g}) SET x.document = $d RETURN new"""
-# Statement texts do not depend on the graph (planning one with a clause per predicate took
-# 0.1-0.5 s, and every schema change empties Neo4j's plan cache); rows name subjects and
-# objects by position in the graph's IRI table $t.
+# Statement texts do not depend on the graph (planning one with a clause per predicate cost
+# more than running it, and every schema change empties Neo4j's plan cache); rows name
+# subjects and objects by position in the graph's IRI table $t.
 Q_NODES = """MATCH (g:_Graph {iri: $g}) UNWIND $rows AS r MERGE (n:Resource {iri: r.iri})
 %s (g)-[m:_DESCRIBES]->(n) SET m.facts = r.facts
 WITH n, r, COUNT { (n)<-[:_DESCRIBES]-() } AS k

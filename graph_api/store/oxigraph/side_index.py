@@ -8,16 +8,15 @@ version cited as basis, ``d`` document.
 
 It also holds each power's JSON document as the API serves it (``doc``; built by the store,
 ``documents.power_json``), so that a power lookup or an answer is one row read instead of
-some forty pattern reads of Oxigraph (about 2 ms). Each document comes with the nodes it was
+some forty pattern reads of Oxigraph. Each document comes with the nodes it was
 read from (``dep``: the power, its citations, duties, bodies, concepts, instrument versions,
 subdivisions …); a write to any of those nodes makes the store rebuild the documents that
-depend on it (``dependents``). Documents are written after the power rows, in batches, and
-``dirty`` is cleared only with the last batch.
+depend on it (``dependents``). Rows and documents of one write go in one transaction.
 
 Reads are answered in memory: a ``NameIndex`` (``name_index``) of the ``power`` table does the
 substring matching of ``find_powers`` and ``search_powers``, and the id sets of filter values
-are cached as numpy arrays beside it. Both are built on first use and dropped by every write
-(``mark_dirty``, ``update``, ``rebuild``, ``clear``), so the next read rebuilds them.
+are cached as numpy arrays beside it. Both are built on first use and dropped when a write
+commits (``write``, ``clear``), so the next read rebuilds them.
 
 The index is derived data. It lives in ``search.sqlite3`` beside the Oxigraph folder (in a
 temporary folder for an in-memory store) and is written only by ``OxigraphStore``, through
