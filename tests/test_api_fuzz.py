@@ -1,5 +1,6 @@
 """Schemathesis against the OpenAPI spec of the app over a real embedded store: no request
-that fits the spec may cause a server error (bounded examples per operation).
+that fits the spec may cause a server error, and every response has a documented status,
+content type and shape (bounded examples per operation).
 
 The operations are driven through schemathesis' Python API with Hypothesis (its pytest
 plugin does not run under pytest 9 yet)."""
@@ -9,10 +10,22 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from prl.graph_api.settings import Settings
 from prl.graph_api.web.app import create_app
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +49,6 @@ def test_no_server_errors(api_schema):
             max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None
         )
         def check(case):
-            case.call_and_validate(checks=[not_a_server_error])
+            case.call_and_validate(checks=CHECKS)
 
         check()

@@ -211,5 +211,42 @@ class DocumentRemoved(_Model):
     removed: str
 
 
+class SparqlTerm(BaseModel):
+    type: str  # uri, literal, bnode, triple
+    value: str | dict
+    datatype: str | None = None
+    xml_lang: str | None = None
+
+    model_config = ConfigDict(extra="allow")  # "xml:lang"
+
+
+class SparqlResults(_Model):
+    """SPARQL 1.1 Query Results JSON: bindings of a SELECT, or the boolean of an ASK."""
+
+    head: dict
+    results: dict | None = None
+    boolean: bool | None = None
+
+
+class Error(_Model):
+    """An error: a message (naming the request field or the resource), or, for invalid
+    parameters (422), one entry per field with its location (``loc``)."""
+
+    detail: str | list
+
+
 #: the ``responses=`` entry of a route that can answer a resource as RDF too
-RDF_CONTENT = {"text/turtle": {}, "application/ld+json": {}}
+RDF_CONTENT: dict[str, dict] = {"text/turtle": {}, "application/ld+json": {}}
+
+
+def errors(*codes: int) -> dict[int | str, dict]:
+    """``responses=`` entries for these error statuses, with what each means here."""
+    meaning = {
+        400: "the SPARQL query does not parse",
+        401: "no valid API token",
+        403: "refused: writes are disabled, or a SPARQL update or SERVICE",
+        404: "no such resource",
+        501: "the store does not serve this (SPARQL on Neo4j)",
+        503: "the store is unavailable (with Retry-After), or a query timed out",
+    }
+    return {c: {"model": Error, "description": meaning[c]} for c in codes}

@@ -19,7 +19,7 @@ import os
 import signal
 import socket
 from collections.abc import Callable
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 
 START_TIMEOUT = 600.0  # seconds a worker may take to build its name index and listen
 
@@ -97,6 +97,7 @@ def serve(
             if not ready:
                 raise WorkerFailed(f"workers did not listen within {START_TIMEOUT:.0f} s")
             for conn in ready:
+                assert isinstance(conn, Connection)  # wait() hands back what it was given
                 try:
                     error = conn.recv()
                 except EOFError:
@@ -113,7 +114,7 @@ def serve(
     finally:
         signal.signal(signal.SIGTERM, previous)
         for p in procs:
-            if p.is_alive():
+            if p.is_alive() and p.pid is not None:
                 os.kill(p.pid, signal.SIGTERM)  # uvicorn shuts down gracefully
         for p in procs:
             p.join(timeout=30)

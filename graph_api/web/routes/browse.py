@@ -14,14 +14,14 @@ from prl.graph_api.web.negotiation import respond
 from prl.graph_api.web.paths import api_path, linked, page_view, power_summary_view, powers_page
 from prl.ontology.namespaces import BODY, INSTRUMENT
 
-router = APIRouter(prefix="/v1", tags=["browse"])
+router = APIRouter(prefix="/v1", tags=["browse"], responses=models.errors(503))
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
 
 
 def _resource(model: type) -> dict:
     """``responses=`` of a resource served as JSON (``model``), Turtle or JSON-LD."""
-    return {200: {"model": model, "content": models.RDF_CONTENT}}
+    return {200: {"model": model, "content": models.RDF_CONTENT}, **models.errors(404)}
 
 
 @router.get("/bodies", summary="Bodies that exercise powers", response_model=models.RefsPage)
@@ -37,6 +37,7 @@ def list_bodies(
     "/bodies/{body_id:path}/powers",
     summary="Powers of one body",
     response_model=models.PowersPage,
+    responses=models.errors(404),
 )
 def body_powers(
     body_id: str, store: StoreDep, settings: SettingsDep, page: PageNo = 1, page_size: PageSize = 20

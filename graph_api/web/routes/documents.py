@@ -6,11 +6,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from prl.graph_api.store import StoreError, StoreInputError, StoreUnavailable
+from prl.graph_api.web import models
 from prl.graph_api.web.deps import CacheDep, StoreDep, TokenDep
 from prl.graph_api.web.models import DocumentLoaded, DocumentRemoved
 from prl.ontology.namespaces import LIST
 
-router = APIRouter(prefix="/v1", tags=["write"])
+router = APIRouter(prefix="/v1", tags=["write"], responses=models.errors(401, 403, 503))
 
 
 @router.put(
@@ -45,6 +46,7 @@ async def put_document(
     "/documents/{document_id:path}",
     summary="Remove one list document",
     response_model=DocumentRemoved,
+    responses=models.errors(404),
 )
 async def delete_document(
     document_id: str, store: StoreDep, cache: CacheDep, _: TokenDep

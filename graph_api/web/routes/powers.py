@@ -20,7 +20,7 @@ from prl.graph_api.web.negotiation import respond, wanted
 from prl.graph_api.web.paths import iri_of, powers_page
 from prl.ontology.namespaces import POWER
 
-router = APIRouter(prefix="/v1", tags=["powers"])
+router = APIRouter(prefix="/v1", tags=["powers"], responses=models.errors(503))
 
 
 TYPE_CODES = "^(0[1-9]|10|20)$"
@@ -125,7 +125,8 @@ def list_powers(
         200: {
             "model": models.PowerDocument,
             "content": {"application/json": {}, **models.RDF_CONTENT},
-        }
+        },
+        **models.errors(404),
     },
 )
 async def get_power(power_id: str, store: StoreDep, cache: CacheDep, request: Request):

@@ -17,20 +17,25 @@ from prl.graph_api.store import (
     Store,
     Unsupported,
 )
+from prl.graph_api.web import models
 from prl.graph_api.web.deps import SettingsDep, StoreDep
 
 router = APIRouter(tags=["sparql"])
-RESULTS = {
+RESULTS: dict[int | str, dict] = {
     200: {
         "description": "SPARQL results (JSON, CSV or TSV) or a graph (N-Triples, Turtle)",
         "content": {
-            "application/sparql-results+json": {},
+            "application/sparql-results+json": {
+                "schema": {"$ref": "#/components/schemas/SparqlResults"}
+            },
             "text/csv": {},
             "text/tab-separated-values": {},
             "application/n-triples": {},
             "text/turtle": {},
         },
-    }
+        "model": models.SparqlResults,
+    },
+    **models.errors(400, 403, 501, 503),
 }
 
 
@@ -53,7 +58,12 @@ def _run(store: Store, settings: Settings, query: str, request: Request) -> Resp
     return Response(body, media_type=media)
 
 
-@router.get("/sparql", summary="Read-only SPARQL 1.1 query endpoint", responses=RESULTS)
+@router.get(
+    "/sparql",
+    summary="Read-only SPARQL 1.1 query endpoint",
+    responses=RESULTS,
+    response_class=Response,
+)
 async def sparql_get(
     store: StoreDep,
     settings: SettingsDep,
@@ -66,7 +76,10 @@ async def sparql_get(
 
 
 @router.post(
-    "/sparql", summary="Read-only SPARQL 1.1 query endpoint (POST form)", responses=RESULTS
+    "/sparql",
+    summary="Read-only SPARQL 1.1 query endpoint (POST form)",
+    responses=RESULTS,
+    response_class=Response,
 )
 async def sparql_post(
     store: StoreDep,

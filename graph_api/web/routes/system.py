@@ -38,7 +38,10 @@ def health(store: StoreDep):
     summary="Dereference a prl IRI",
     response_class=RedirectResponse,
     status_code=303,
-    responses={303: {"description": "See Other: the route that serves the resource"}},
+    responses={
+        303: {"description": "See Other: the route that serves the resource"},
+        **models.errors(404),
+    },
 )
 def dereference(rest: str) -> RedirectResponse:
     """``https://w3id.org/prl/id/<rest>`` is served here: 303 See Other to the resource's route
