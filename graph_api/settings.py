@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr | None = None  # None: no authentication
     neo4j_database: str = "neo4j"
     neo4j_timeout: float = 30.0  # seconds for connecting and for one transaction
-    neo4j_writers: int = Field(2, ge=1, le=64)  # parallel write transactions of a file load
+    neo4j_writers: int = Field(default=2, ge=1, le=64)  # parallel write transactions of a file load
     api_token: SecretStr | None = None  # required by write endpoints; None disables them
     max_page_size: int = 100
     max_query_length: int = 200

@@ -81,10 +81,11 @@ def decode_text(data: bytes, file: str, *, html: bool = False) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    enc = best.encoding if best else None
-    if enc and re.match(r"(big5|cp950|utf_16|utf_32|gbk|gb2312|hz)", enc):
+    guessed = best.encoding if best else None
+    if guessed and re.match(r"(big5|cp950|utf_16|utf_32|gbk|gb2312|hz)", guessed):
         return str(best)
     raise IngestError(
-        f"cannot decode text: not UTF-8 or GB18030 (charset detection guessed {enc or 'nothing'})",
+        "cannot decode text: not UTF-8 or GB18030 "
+        f"(charset detection guessed {guessed or 'nothing'})",
         file=file,
     )

@@ -97,7 +97,9 @@ def _match_refs(s: str, pos: int, ctx: ArticleRef | None) -> tuple[list[ArticleR
         p = end
         for regex, link in ((_RANGE_RE, "-"), (_SEP_RE, ","), (_JOIN_RE, " "), (_EMPTY_RE, "")):
             m = regex.match(s, p)
-            nxt = _part_at(s, m.end()) if m else None
+            if m is None:
+                continue
+            nxt = _part_at(s, m.end())
             # a list or range takes any part; a bare 第 part must follow directly, or
             # after a space carry its unit (第五条 第二款, not 第十条 第三人)
             if nxt and (link in (",", "-") or (nxt[3] and (nxt[0] is not None or not link))):
@@ -142,16 +144,17 @@ def _item_ref(d: dict, ctx: ArticleRef | None) -> ArticleRef | None:
         return ArticleRef(num["条"], d["条"][1], num.get("款"), num.get("项"))
     if "章" in d:
         return ArticleRef(chapter=num["章"], section=num.get("节"))
-    has_art = ctx is not None and ctx.article is not None
+    art = ctx if ctx is not None and ctx.article is not None else None  # ctx names an article
     if "节" in d:
-        ok = ctx is not None and ctx.chapter is not None and not has_art
-        return ArticleRef(chapter=ctx.chapter, section=num["节"]) if ok else None
-    if "款" in d:
-        if not has_art:
+        if ctx is None or ctx.chapter is None or art is not None:
             return None
-        return ArticleRef(ctx.article, ctx.article_suffix, num["款"], num.get("项"))
-    if has_art:
-        return ArticleRef(ctx.article, ctx.article_suffix, ctx.paragraph, num["项"])
+        return ArticleRef(chapter=ctx.chapter, section=num["节"])
+    if "款" in d:
+        if art is None:
+            return None
+        return ArticleRef(art.article, art.article_suffix, num["款"], num.get("项"))
+    if art is not None:
+        return ArticleRef(art.article, art.article_suffix, art.paragraph, num["项"])
     return ArticleRef(point=num["项"])
 
 
@@ -255,6 +258,7 @@ def _read_title(c: _Cell, p: int) -> tuple[str | None, int, str | None]:
         if e is not None:
             return _clean(s[p + 1 : e]), e + 1, None
         m = re.compile(rf"[^（(\n]*?(?=[（(\n]|第{_NUM}\s*[条章款项]|$)").match(s, p + 1)
+        assert m is not None  # the lazy run stops at a bracket, a newline or the end
         return (_clean(m.group()) or None), m.end(), None
     m = re.compile(r"[（(]([^（()）》\n]{2,60})》").match(s, p)  # （禁止使用童工规定》
     if m:
@@ -358,6 +362,7 @@ def _read_chunk(c: _Cell, start: int, from_: int) -> tuple[Citation, int]:
     if start in c.tags:
         p, tag = c.tags[start]
     m = re.compile(r"[\s:：]*(?:\d{1,2}[.、．]\s*)?").match(s, p)
+    assert m is not None  # every part is optional: it always matches
     title, p, prefix = _read_title(c, m.end())
     notes = [prefix] if prefix else []
     p = _read_notes(c, p, notes) if title else p

@@ -133,6 +133,7 @@ def map_columns(
             and (not label or i in continued or field == "level")
         )
         if is_scope:
+            assert prev is not None  # is_scope requires it
             taken["level_scope"] = i
             columns.append(Column(i, prev.label, f"{prev.label}#2", "level_scope"))
             continue

@@ -125,7 +125,9 @@ _BRACKETS = re.compile(r"[（(]([^（）()]*)[）)]")
 
 
 def _split_outside_brackets(text: str) -> list[str]:
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "（(":
             depth += 1
@@ -169,8 +171,8 @@ def normalise_body(
         if not name:
             continue
         if name.isdigit():  # a department code (Liaoning JSON)
-            prov = province_of(region) or region or ""
-            out.append(BodyName(f"{prov}授权部门{name}", part, region, None, "部门代码"))
+            where = province_of(region) or region or ""
+            out.append(BodyName(f"{where}授权部门{name}", part, region, None, "部门代码"))
             continue
         body_region, level = region, _body_level(name)
         city = region if region and REGIONS.get(region, (None, "3"))[1] == "3" else None

@@ -112,7 +112,8 @@ def is_statute_root(path: Path) -> bool:
 
 def split_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """(list inputs, statute roots) from the command line's paths."""
-    lists, statutes = [], []
+    lists: list[Path] = []
+    statutes: list[Path] = []
     for p in paths:
         (statutes if is_statute_root(p) or p.suffix in STATUTE_SUFFIXES else lists).append(p)
     return lists, statutes
@@ -208,7 +209,9 @@ def ingest(
         report.quarantined = len(doc.quarantine) + len(rejected)
         quarantine.extend(doc.quarantine)
         quarantine.extend(rejected)
-        graphs.append((URIRef(next(iter(g.subjects(RDF.type, PRL.ListDocument)))), g))
+        document = next(iter(g.subjects(RDF.type, PRL.ListDocument)))
+        assert isinstance(document, URIRef)  # list_document names the document by its IRI
+        graphs.append((document, g))
 
     if progress:
         progress.finish()

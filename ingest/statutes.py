@@ -179,6 +179,7 @@ def parse_markdown(path: str | Path) -> Instrument:
         if sub in _CIVIL_CODE_BOOKS:
             book = Subdivision("book", _CIVIL_CODE_BOOKS.index(sub) + 1, "", sub)
     m = _FILE_RE.match(path.stem)
+    assert m is not None  # a file's stem is never empty
     name, version = m["name"], m["date"]
     if version is None:  # undated file: latest adoption/revision in the history block
         dates = [_iso(h) for h in head if not re.search(r"日\s*(?:起)?施行$", h)]
@@ -203,6 +204,7 @@ def parse_markdown(path: str | Path) -> Instrument:
         if line.startswith("#"):
             flush()
             h = _HEADING_RE.match(line)
+            assert h is not None  # the line starts with '#'
             depth = len(h["hashes"])
             while stack and stack[-1][0] >= depth:
                 stack.pop()
@@ -360,11 +362,11 @@ class _Metadata:
             elif len(folder) > 1 and folder[0] == "部门规章":
                 ins.issuing_body = folder[1]
         if ins.effective_date is None:
-            if cen_exact and cen.get("effective_date"):
+            if cen is not None and cen_exact and cen.get("effective_date"):
                 ins.effective_date = cen["effective_date"]
-            elif db_exact and db["valid_from"]:
+            elif db is not None and db_exact and db["valid_from"]:
                 ins.effective_date = db["valid_from"]
-        if cen_exact:  # census status wins
+        if cen is not None and cen_exact:  # census status wins
             ins.status = cen.get("status") or ins.status
         elif cen:  # census lists an older version only: ours is newer, or superseded
             ins.status = "amended" if cen_later else cen.get("status") or ins.status

@@ -80,7 +80,8 @@ def read_graph(source: Path | bytes, fmt: str = "") -> Graph:
     suffix = fmt or (source.suffix if isinstance(source, Path) else ".nq")
     rdf_format = FORMATS.get(suffix)
     if rdf_format is None:
-        raise ValueError(f"{source}: unknown graph format (use .nq, .trig, .ttl or .nt)")
+        where = source if isinstance(source, Path) else f"format {suffix!r}"
+        raise ValueError(f"{where}: unknown graph format (use .nq, .trig, .ttl or .nt)")
     if isinstance(source, Path):
         quads = ox.parse(path=str(source), format=rdf_format)
     else:
@@ -161,7 +162,7 @@ def _locate(data: Graph, node, res: Result) -> None:
                 sheet = data.value(src, PRL.sheetName)
                 row = data.value(src, PRL.rowNumber)
                 res.sheet = str(sheet) if sheet is not None else None
-                res.row = int(row) if row is not None else None
+                res.row = int(str(row)) if row is not None else None
                 return
             if data.value(src, PRL.fileName):  # a list document
                 res.file = str(data.value(src, PRL.fileName))

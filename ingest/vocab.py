@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SKOS
 
 from prl.ontology import CONCEPTS_TTL
@@ -67,7 +67,14 @@ def scheme(name: str) -> dict[str, Concept]:
     g = concept_graph()
     out: dict[str, Concept] = {}
     for c in g.subjects(SKOS.inScheme, CONCEPT[name]):
-        zh = next((str(lbl) for lbl in g.objects(c, SKOS.prefLabel) if lbl.language == "zh"), "")
+        zh = next(
+            (
+                str(lbl)
+                for lbl in g.objects(c, SKOS.prefLabel)
+                if isinstance(lbl, Literal) and lbl.language == "zh"
+            ),
+            "",
+        )
         notation = g.value(c, SKOS.notation)
         concept = Concept(str(c), str(notation) if notation is not None else None, zh)
         for prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):

@@ -28,6 +28,7 @@ When nothing matches, single characters of the query find close names as suggest
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -105,7 +106,7 @@ def rank(q: Question, candidates: list[Candidate], limit: int) -> list[tuple[Can
     # only the candidates scoring at least the limit-th best need the full ordering
     if len(rounded) > limit:
         cut = np.partition(np.array(rounded), len(rounded) - limit)[len(rounded) - limit]
-        keep = [i for i, x in enumerate(rounded) if x >= cut]
+        keep: Sequence[int] = [i for i, x in enumerate(rounded) if x >= cut]
     else:
         keep = range(len(rounded))
     scored = [(candidates[i], rounded[i]) for i in keep]

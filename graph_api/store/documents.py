@@ -25,7 +25,8 @@ def _names(cls: type) -> tuple[str, ...]:
 def plain(value: Any) -> Any:
     """Dataclasses as dicts, tuples as lists (as ``dataclasses.asdict``, without its copies)."""
     if is_dataclass(value):
-        return {n: plain(getattr(value, n)) for n in _names(type(value))}
+        cls: type = type(value)
+        return {n: plain(getattr(value, n)) for n in _names(cls)}
     if isinstance(value, tuple | list):
         return [plain(x) for x in value]
     return value

@@ -23,8 +23,12 @@ immutable: a store builds a new one after a write and swaps it in.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 _SHIFT = 21  # bits of one code point; a bigram code is (first + 1) << 21 | second
 _EMPTY = np.zeros(0, dtype=np.int32)
@@ -67,7 +71,7 @@ class NameIndex:
         cls,
         powers: Iterable[tuple],
         *,
-        key: Callable[[str], object] | None = None,
+        key: Callable[[str], SupportsRichComparison] | None = None,
     ) -> NameIndex:
         """From (IRI, name or names) pairs or (IRI, name or names, type) triples; ``key``
         orders the IRIs (default: ``str``). A repeated IRI keeps the names of every row and
@@ -108,9 +112,9 @@ class NameIndex:
         if len(codes):
             bits = max(1, (n - 1).bit_length())
             if bits <= 63 - 2 * _SHIFT:
-                key = np.sort((codes << bits) | ids)
-                key = key[np.r_[True, key[1:] != key[:-1]]]
-                codes, ids = key >> bits, key & ((1 << bits) - 1)
+                packed = np.sort((codes << bits) | ids)
+                packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
+                codes, ids = packed >> bits, packed & ((1 << bits) - 1)
             else:
                 order = np.lexsort((ids, codes))
                 codes, ids = codes[order], ids[order]
@@ -192,7 +196,9 @@ class NameIndex:
         iris = self.iris
         return [(iris[i], c) for i, c in self.top(terms, limit)]
 
-    def candidates(self, terms: Sequence[str], limit: int) -> list[tuple[str, str, object, int]]:
+    def candidates(
+        self, terms: Sequence[str], limit: int
+    ) -> list[tuple[str, str, str | None, int]]:
         """``top`` as (IRI, first name, type, count)."""
         found = self.top(terms, limit)
         ids = [i for i, _ in found]

@@ -13,11 +13,12 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING
 
 from prl.graph_api.store.models import DutyView, Provenance
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparisonT
 
 #: citation roles in the order a power's citations are listed (basis first), with the
 #: ontology property of each
@@ -41,6 +42,6 @@ def duty_key(d: DutyView) -> tuple:
     return (d.order, d.iri)
 
 
-def smallest(values: Iterable[T]) -> T | None:
+def smallest(values: Iterable[SupportsRichComparisonT]) -> SupportsRichComparisonT | None:
     """The value shown for a single-valued field the graph holds several values of."""
     return min(values, default=None)

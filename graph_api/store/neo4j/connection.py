@@ -7,7 +7,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from neo4j import GraphDatabase, Session, Transaction
+from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase, Session, Transaction
 from neo4j.exceptions import (
     DatabaseUnavailable,
     DriverError,
@@ -25,15 +25,33 @@ BATCH = 10_000  # rows per UNWIND statement
 
 
 class Connection:
-    def __init__(self, uri: str, auth=None, database: str = "neo4j", timeout: float = 30.0):
+    def __init__(
+        self,
+        uri: str,
+        auth: tuple[str, str] | None = None,
+        database: str = "neo4j",
+        timeout: float = 30.0,
+    ):
         self.uri, self.auth, self.database, self.timeout = uri, auth, database, timeout
-        self.options = dict(
+        self.driver: Driver = GraphDatabase.driver(
+            uri,
+            auth=auth,
             connection_timeout=timeout,
             max_transaction_retry_time=timeout,
             notifications_min_severity="OFF",
         )
-        self.driver = GraphDatabase.driver(uri, auth=auth, **self.options)
         self.schema_ready = False
+
+    def async_driver(self) -> AsyncDriver:
+        """An async driver to the same database, with the same options (for the event loop
+        that asks)."""
+        return AsyncGraphDatabase.driver(
+            self.uri,
+            auth=self.auth,
+            connection_timeout=self.timeout,
+            max_transaction_retry_time=self.timeout,
+            notifications_min_severity="OFF",
+        )
 
     @property
     def where(self) -> str:

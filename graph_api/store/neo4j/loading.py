@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from prl.graph_api.store.errors import StoreUnavailable
@@ -152,7 +153,10 @@ class Loader:
             handed.add(g)
 
         for q in read_nquads(source, name):
-            g = q.graph_name.value
+            graph, subject = q.graph_name, q.subject
+            # read_nquads: named graphs and IRI subjects only
+            assert isinstance(graph, ox.NamedNode) and isinstance(subject, ox.NamedNode)
+            g = graph.value
             batch = open_.get(g)
             if batch is not None and batch.size >= SHARED_FLUSH:
                 if not is_document_graph(g):  # a shared graph may go in parts
@@ -169,7 +173,7 @@ class Loader:
                         returns += 1
                         collecting = returns > SCATTERED
                 batch = open_[g] = GraphBatch(g)
-            batch.add(q.subject.value, q.predicate.value, from_oxigraph(q.object))
+            batch.add(subject.value, q.predicate.value, from_oxigraph(q.object))
             count += 1
         for g in sorted(open_, key=is_document_graph):  # shared graphs first
             done(g)
@@ -200,10 +204,11 @@ class Loader:
                     self._register(tx, batch.links)
         with self.db.tx(f"loading graph {g}", write=True) as tx:
             types = self._register(tx, batch.links)  # again: another process may have cleared
-            recompute, candidates = set(), set()
+            recompute: set[str] = set()
+            candidates: set[str] = set()
             if replace:
                 recompute, candidates = self._unlink(tx, g)
-            new = tx.run(S.Q_GRAPH, g=g, d=is_document_graph(g)).single()["new"]
+            new = tx.run(S.Q_GRAPH, g=g, d=is_document_graph(g)).single(strict=True)["new"]
             fresh = replace or new  # nothing of this graph is in the database
             if not fresh:  # a shared graph is merged with what it already said
                 old = {}
@@ -211,7 +216,7 @@ class Loader:
                     for r in tx.run(S.Q_OLD_FACTS, g=g, iris=chunk):
                         old[r["iri"]] = decode_facts(r["facts"])
                 rows = [batch.merged_row(r, old[r["iri"]]) if r["iri"] in old else r for r in rows]
-            multi = set()
+            multi: set[str] = set()
             query = S.q_nodes(fresh)
             for chunk in chunks(rows):
                 multi.update(r["iri"] for r in tx.run(query, g=g, rows=chunk))
@@ -252,8 +257,9 @@ class Loader:
     def _unlink(self, tx, g: str) -> tuple[set[str], set[str]]:
         """Take back everything graph ``g`` stated; returns the nodes whose view must be
         rebuilt (still described by other graphs) and the nodes that may now be orphans."""
-        objects = tx.run(S.Q_UNLINK, g=g).single()["objects"]
-        recompute, candidates = set(), set(objects)
+        objects = tx.run(S.Q_UNLINK, g=g).single(strict=True)["objects"]
+        recompute: set[str] = set()
+        candidates: set[str] = set(objects)
         for r in tx.run(S.Q_UNDESCRIBE, g=g, labels=ALL_LABELS):
             (recompute if r["k"] else candidates).add(r["iri"])
         return recompute, candidates

@@ -265,8 +265,11 @@ def as_list(value) -> list:
 
 # ------------------------------------------------------------------ query rows -> models
 def concept(m: dict | None) -> Concept | None:
-    if not m:
-        return None
+    return to_concept(m) if m else None
+
+
+def to_concept(m: dict) -> Concept:
+    """A concept from its row (``iri``, ``notation``, ``prefLabel``)."""
     notation = first(m.get("notation"))
     return Concept(
         m["iri"], None if notation is None else str(notation), first(m.get("prefLabel")) or ""
@@ -363,7 +366,7 @@ def power_detail(s: PowerSummary, r: dict) -> PowerDetail:
             a["iri"],
             tuple(sorted(as_list(a.get("accountableTarget")))),
             first(a.get("circumstances")),
-            tuple(concept(m) for m in _by_iri(a["methods"])),
+            tuple(to_concept(m) for m in _by_iri(a["methods"])),
         )
         for a in _by_iri(r["accountability"])
     ]
@@ -371,7 +374,7 @@ def power_detail(s: PowerSummary, r: dict) -> PowerDetail:
     return PowerDetail(
         summary=s,
         units=tuple(ref(u) for u in _by_iri(r["units"])),
-        levels=tuple(concept(c) for c in _by_iri(r["levels"])),
+        levels=tuple(to_concept(c) for c in _by_iri(r["levels"])),
         sub_items=tuple(ref(x) for x in _by_iri(r["subs"])),
         citations=tuple(_citation(c) for c in cits),
         duties=tuple(sorted(duties, key=duty_key)),

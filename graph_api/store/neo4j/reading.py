@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from neo4j import AsyncDriver, AsyncGraphDatabase, Query
+from neo4j import AsyncDriver, Query, Record
 from rdflib import Graph, URIRef
 
 from prl.graph_api.store.models import (
@@ -71,10 +71,10 @@ class _Names:
 
     def __init__(self, index: NameIndex, version: str | None) -> None:
         self.index, self.version = index, version
-        self.filters: dict[tuple, object] = {}
+        self.filters: dict[tuple, np.ndarray] = {}
 
 
-def _stored_documents(record) -> dict[str, bytes]:
+def _stored_documents(record: Record) -> dict[str, bytes]:
     """The documents by IRI in the one record of ``Q_STORED_DOCS``."""
     return dict(zip(record["iris"], map(bytes, record["docs"]), strict=True))
 
@@ -162,16 +162,16 @@ class Reader:
             checked, generation = time.monotonic(), self._names_generation
             with self.db.tx("reading the power names") as tx:
                 # the version first: a write committed in between makes the next check rebuild
-                version = tx.run(S.Q_VERSION).single()["version"]
+                version = tx.run(S.Q_VERSION).single(strict=True)["version"]
                 if names is None or names.version != version:
-                    rows = tx.run(S.Q_NAMES).single()["rows"]
+                    rows = tx.run(S.Q_NAMES).single(strict=True)["rows"]
                     names = _Names(NameIndex.build(map(_name_row, rows), key=neo4j_order), version)
             if generation != self._names_generation:  # this instance wrote meanwhile
                 checked = float("-inf")  # check the version again on the next call
             self._names, self._names_checked = names, checked
             return names
 
-    def _filter_ids(self, names: _Names, flt: PowerFilter) -> object:
+    def _filter_ids(self, names: _Names, flt: PowerFilter) -> np.ndarray:
         """Sorted name-index ids of the powers matching the filters other than ``text``."""
         key = tuple((f, getattr(flt, f)) for f in S.FILTERS)
         found = names.filters.get(key)
@@ -249,9 +249,7 @@ class Reader:
             with self._loops_lock:
                 for gone in [x for x in self._loops if x.is_closed()]:
                     del self._loops[gone]  # its connections went with it
-                driver = AsyncGraphDatabase.driver(
-                    self.db.uri, auth=self.db.auth, **self.db.options
-                )
+                driver = self.db.async_driver()
                 fetch = functools.partial(self._read_documents_async, driver)
                 mine = self._loops[loop] = _LoopReads(driver, AsyncCoalescer(fetch))
         return mine
@@ -265,7 +263,7 @@ class Reader:
                 result = await session.run(
                     Query(S.Q_STORED_DOCS, timeout=self.db.timeout), iris=iris
                 )
-                got = _stored_documents(await result.single())
+                got = _stored_documents(await result.single(strict=True))
                 missing = [i for i in iris if i not in got]
                 if missing:
                     q = Query(S.Q_DOCUMENTS, timeout=self.db.timeout)
@@ -290,7 +288,9 @@ class Reader:
         each, where a transaction takes three."""
         with self.db.errors("reading powers"), self.db.session() as session:
             got = _stored_documents(
-                session.run(Query(S.Q_STORED_DOCS, timeout=self.db.timeout), iris=iris).single()
+                session.run(Query(S.Q_STORED_DOCS, timeout=self.db.timeout), iris=iris).single(
+                    strict=True
+                )
             )
             missing = [i for i in iris if i not in got]
             if missing:

@@ -35,7 +35,7 @@ class Neo4jStore:
     def __init__(
         self,
         uri: str,
-        auth=None,
+        auth: tuple[str, str] | None = None,
         database: str = "neo4j",
         timeout: float = 30.0,
         writers: int = 2,

@@ -38,9 +38,13 @@ Q_COUNT_SUBDIVISIONS = (
 )
 
 
-def q(store: ox.Store, sparql: str, **bind) -> ox.QuerySolutions:
+def q(store: ox.Store, sparql: str, **bind: ox.NamedNode | ox.Literal) -> ox.QuerySolutions:
+    """The solutions of a SELECT query over the union of the graphs."""
+    subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
     subs = {ox.Variable(k): v for k, v in bind.items()}
-    return store.query(sparql, use_default_graph_as_union=True, substitutions=subs)
+    found = store.query(sparql, use_default_graph_as_union=True, substitutions=subs)
+    assert isinstance(found, ox.QuerySolutions)  # prl's own queries here are SELECTs
+    return found
 
 
 def values_query(iris: Iterable[str]) -> str:
@@ -101,20 +105,22 @@ class FileRows:
         self.instruments: dict[str, set[str]] = {}
 
     def add(self, quad: ox.Quad) -> None:
-        p, o = quad.predicate, quad.object
+        """One quad as ``read_nquads`` yields it (an IRI subject, an IRI or literal object)."""
+        s, p, o = quad.subject, quad.predicate, quad.object
+        assert isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode | ox.Literal)
         if p == RDF_TYPE:
             if o == self.power:
-                self.powers.add(quad.subject.value)
+                self.powers.add(s.value)
         elif p == RDFS_LABEL:
             if zh_or_plain(o):
-                self.facts.append((quad.subject.value, "labels", o.value))
+                self.facts.append((s.value, "labels", o.value))
         elif p in self.want:
             if isinstance(o, ox.NamedNode):
-                self.facts.append((quad.subject.value, self.want[p], o.value))
+                self.facts.append((s.value, self.want[p], o.value))
         elif p == self.has_citation:
-            self.citations.append((quad.subject.value, o.value))
+            self.citations.append((s.value, o.value))
         elif p == self.cites and isinstance(o, ox.NamedNode):
-            self.instruments.setdefault(quad.subject.value, set()).add(o.value)
+            self.instruments.setdefault(s.value, set()).add(o.value)
 
     def rows(self) -> list[PowerRow]:
         rows = {p: PowerRow(p) for p in self.powers}

@@ -51,7 +51,10 @@ def check(query: str) -> None:
         raise QueryRefused("SERVICE (federated query) is not allowed on this endpoint")
 
 
-def _term_json(t) -> dict:
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def _term_json(t: Term) -> dict:
     if isinstance(t, ox.NamedNode):
         return {"type": "uri", "value": t.value}
     if isinstance(t, ox.BlankNode):
@@ -69,9 +72,11 @@ def _term_json(t) -> dict:
     }
 
 
-def _select(results: ox.QuerySolutions, limit: int, media: str, stop: threading.Event):
+def _select(
+    results: ox.QuerySolutions, limit: int, media: str, stop: threading.Event
+) -> tuple[bytes, str]:
     names = [v.value for v in results.variables]
-    rows = []
+    rows: list[list[Term | None]] = []
     for sol in results:
         if len(rows) >= limit or stop.is_set():
             break
@@ -84,7 +89,7 @@ def _select(results: ox.QuerySolutions, limit: int, media: str, stop: threading.
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(names)
-        w.writerows(["" if t is None else t.value for t in r] for r in rows)
+        w.writerows([_csv_value(t) for t in r] for r in rows)
         return buf.getvalue().encode(), media
     bindings = [
         {n: _term_json(t) for n, t in zip(names, r, strict=True) if t is not None} for r in rows
@@ -93,8 +98,17 @@ def _select(results: ox.QuerySolutions, limit: int, media: str, stop: threading.
     return json.dumps(body, ensure_ascii=False).encode(), "application/sparql-results+json"
 
 
-def _graph(results, limit: int, media: str, stop: threading.Event):
-    triples = []
+def _csv_value(t: Term | None) -> str:
+    """A term in SPARQL CSV results: its value, or a triple term as in N-Triples."""
+    if t is None:
+        return ""
+    return str(t) if isinstance(t, ox.Triple) else t.value
+
+
+def _graph(
+    results: ox.QueryTriples, limit: int, media: str, stop: threading.Event
+) -> tuple[bytes, str]:
+    triples: list[ox.Triple] = []
     for t in results:
         if len(triples) >= limit or stop.is_set():
             break
@@ -129,7 +143,11 @@ def run(
                 body = {"head": {}, "boolean": bool(results)}
                 out["ok"] = (json.dumps(body).encode(), "application/sparql-results+json")
             elif isinstance(results, ox.QuerySolutions):
-                kinds = ("application/sparql-results+json", "text/csv", "text/tab-separated-values")
+                kinds: tuple[str, ...] = (
+                    "application/sparql-results+json",
+                    "text/csv",
+                    "text/tab-separated-values",
+                )
                 out["ok"] = _select(results, limit, _media(accept, kinds), stop)
             else:
                 kinds = ("application/n-triples", "text/turtle")

@@ -111,6 +111,15 @@ class _Plan:
     quads: int = 0
 
 
+def _subject_iris(triples: Iterable[ox.Triple]) -> set[str]:
+    """The subjects of triples read from the store (IRIs: it holds checked input only)."""
+    return {s.value for t in triples if isinstance(s := t.subject, ox.NamedNode)}
+
+
+def _in_graph(t: ox.Triple, g: ox.NamedNode) -> ox.Quad:
+    return ox.Quad(t.subject, t.predicate, t.object, g)
+
+
 class OxigraphStore:
     kind = "oxigraph"
     capabilities = frozenset({SPARQL})
@@ -166,25 +175,29 @@ class OxigraphStore:
     def load_graph(self, name: str, graph: Graph) -> None:
         check_graph(name, graph)
         g = node(name)
-        triples = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph]
+        triples: list[ox.Triple] = []
+        changed: set[str] = set()  # the subjects the write changes
+        for s, p, o in graph:  # check_graph: subject and predicate are IRIs
+            subject = node(str(s))
+            triples.append(ox.Triple(subject, node(str(p)), to_ox(o)))
+            changed.add(subject.value)
         with self._write, self._errors(f"loading graph {name}"):
             before = self._powers_in([g])
             replace = ns.is_document_graph(name)
-            changed = {t.subject.value for t in triples}
             undo = _Undo()
             if replace:  # the old statements go: their subjects change too
                 old = self._triples_of(g)
-                changed |= {t.subject.value for t in old}
+                changed |= _subject_iris(old)
                 undo.restore[g] = old
             elif self._store.contains_named_graph(g):
-                undo.added = [q for t in triples if (q := ox.Quad(*t, g)) not in self._store]
+                undo.added = [q for t in triples if (q := _in_graph(t, g)) not in self._store]
             else:
                 undo.drop.add(g)
             self._index.mark_dirty()
             if replace:
                 self._store.update(Q.replace_graph(g, triples))
             else:
-                self._store.extend(ox.Quad(*t, g) for t in triples)
+                self._store.extend(_in_graph(t, g) for t in triples)
             self._indexed(undo, lambda: self._refresh(before | self._powers_in([g]), changed))
 
     def load_file(self, path: Path) -> int:
@@ -218,6 +231,7 @@ class OxigraphStore:
             for quad in read_nquads(source, name):
                 plan.quads += 1
                 g = quad.graph_name
+                assert isinstance(g, ox.NamedNode)  # read_nquads: named graphs only
                 kind = state.get(g)
                 if kind is None:
                     plan.graphs.add(g)
@@ -234,7 +248,9 @@ class OxigraphStore:
                 if plan.rows is not None:
                     plan.rows.add(quad)
                 else:
-                    plan.subjects.add(quad.subject.value)
+                    subject = quad.subject
+                    assert isinstance(subject, ox.NamedNode)  # read_nquads: IRI subjects only
+                    plan.subjects.add(subject.value)
                 if kind == "replaced":
                     plan.replaced[g].append(quad.triple)
                 elif kind == "merged" and quad not in self._store:
@@ -250,7 +266,7 @@ class OxigraphStore:
         elif len(plan.graphs) > 0.5 * max(1, self._document_count()):
             self._rebuild_index()
         else:
-            old = {t.subject.value for ts in undo.restore.values() for t in ts}
+            old = {s for ts in undo.restore.values() for s in _subject_iris(ts)}
             self._refresh(before | self._powers_in(plan.graphs), plan.subjects | old)
 
     def _indexed(self, undo: _Undo, update) -> None:
@@ -282,7 +298,7 @@ class OxigraphStore:
             self._index.mark_dirty()
             self._store.remove_graph(g)
             undo = _Undo(restore={g: old})
-            changed = {t.subject.value for t in old}
+            changed = _subject_iris(old)
             self._indexed(undo, lambda: self._refresh(before, changed))
         return True
 
@@ -313,10 +329,7 @@ class OxigraphStore:
         ordered = sorted(powers | self._index.dependents(changed))
         rows = {}
         for i in range(0, len(ordered), BATCH):
-            sols = self._store.query(
-                Q.values_query(ordered[i : i + BATCH]), use_default_graph_as_union=True
-            )
-            rows.update(Q.power_rows(sols))
+            rows.update(Q.power_rows(Q.q(self._store, Q.values_query(ordered[i : i + BATCH]))))
         # a power is one while some graph still types it prl:Power
         typed = [p for p in ordered if self._look.has_type(p, "Power")]
         gone = [p for p in ordered if p not in set(typed)]
@@ -396,7 +409,7 @@ class OxigraphStore:
         with self._errors("searching powers"):
             found = self._index.names().candidates(list(terms), limit)
             notation = {t: self._look.concept(t).notation for t in {r[2] for r in found} if t}
-            return [Candidate(i, n, notation.get(t), c) for i, n, t, c in found]
+            return [Candidate(i, n, notation.get(t) if t else None, c) for i, n, t, c in found]
 
     async def search_candidates_async(
         self, terms: Sequence[str], *, limit: int = 200
@@ -474,7 +487,8 @@ class OxigraphStore:
             count, types = self._index.body_types(iri)
             by_type: dict[str, int] = {}
             for notations in (
-                {look.concept(t).notation for t in ts} - {None} for ts in types.values()
+                {n for t in ts if (n := look.concept(t).notation) is not None}
+                for ts in types.values()
             ):
                 for n in notations:
                     by_type[n] = by_type.get(n, 0) + 1
@@ -587,6 +601,6 @@ class OxigraphStore:
                 self._store.flush()
             self._index.close()
             # RocksDB releases the folder's lock only when the last reference goes
-            self._look.store = None
+            del self._look.store
             del self._store
             gc.collect()
