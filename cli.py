@@ -329,10 +329,8 @@ def load_cmd(paths, statutes, no_validate, **store_opts) -> None:
     A .nq file among PATHS (the output of prl ingest) is validated and loaded as it is. Each
     list document replaces its earlier version in the store; the rest of the store is
     untouched. Nothing is loaded when the graph has SHACL violations (exit 1). The
-    quarantine report of the lists ingested is written to last-load.quarantine.json in the
-    user data folder."""
-    from prl.graph_api.settings import user_data_dir
-
+    quarantine report of the lists ingested is written to last-load.quarantine.json beside
+    the embedded store's folder (by default in the user data folder)."""
     settings = make_settings(**store_opts)
     store = open_store_or_fail(settings)
     lists = [p for p in paths if p.suffix != ".nq"]
@@ -341,7 +339,7 @@ def load_cmd(paths, statutes, no_validate, **store_opts) -> None:
     c = report.counts
     if report.ingest is not None:
         r = report.ingest
-        where = _report_quarantine(r, user_data_dir())
+        where = _report_quarantine(r, settings.data_dir.parent)
         click.echo(
             f"ingested {len(r.documents)} list files: {len(r.quarantine)} quarantine entries "
             f"in {where}"

@@ -63,6 +63,23 @@ def sample_nq(sample, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small():
+    """One small real list (科学技术局, 4 powers) and the sample statutes it cites: for the
+    tests that need a real document but not the whole sample."""
+    from prl.ingest.pipeline import ingest
+    from prl.sample import LISTS_DIR, STATUTES_DIR
+
+    return ingest([LISTS_DIR / "克拉玛依市科学技术局2024年权责清单.xls"], [STATUTES_DIR])
+
+
+@pytest.fixture(scope="session")
+def small_nq(small) -> bytes:
+    from prl.ingest.pipeline import nquads
+
+    return "".join(nquads(small)).encode()
+
+
+@pytest.fixture(scope="session")
 def real_result():
     """The 17 real workbooks and the JSON sample in ../shared/data, ingested once with the
     whole statute corpus (skips when the folder is absent)."""
@@ -81,15 +98,21 @@ def real_nq(real_result, tmp_path_factory) -> Path:
 
 
 # ------------------------------------------------------------------ stores
+def neo4j_uri() -> str | None:
+    """The test Neo4j server, named by ``PRL_TEST_NEO4J_URI`` (``.ci/run`` starts one)."""
+    return os.environ.get("PRL_TEST_NEO4J_URI") or None
+
+
 def make_store(kind: str, folder: Path):
     """An empty store of the given kind: Oxigraph in ``folder``, or the Neo4j server named
-    by ``PRL_TEST_NEO4J_URI`` (skips with the reason when none is reachable)."""
+    by ``PRL_TEST_NEO4J_URI`` (skips with the reason when none is reachable). It is emptied
+    here, so fixtures need not clear it when they are done (closing is enough)."""
     if kind == "oxigraph":
         from prl.graph_api.store.oxigraph import OxigraphStore
 
         store = OxigraphStore(folder / "oxigraph")
     else:
-        uri = os.environ.get("PRL_TEST_NEO4J_URI")
+        uri = neo4j_uri()
         if not uri:
             pytest.skip(
                 "neo4j: set PRL_TEST_NEO4J_URI (scripts/neo4j-server start --port 17687 ...)"

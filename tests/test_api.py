@@ -23,7 +23,6 @@ def any_store(request, sample_nq, tmp_path_factory):
     s = make_store(request.param, tmp_path_factory.mktemp(f"api-{request.param}"))
     s.load_file(sample_nq)
     yield s
-    s.clear()
     s.close()
 
 

@@ -42,8 +42,19 @@ def test_ingest_writes_graph_and_quarantine(ingested):
     assert "citations:" in output
 
 
-def test_validate_exit_codes(ingested, tmp_path):
-    out, _ = ingested
+@pytest.fixture(scope="module")
+def one_list(tmp_path_factory):
+    """One small list (4 powers) and the statutes it cites, as N-Quads."""
+    out = tmp_path_factory.mktemp("cli-one") / "one.nq"
+    src = LISTS_DIR / "克拉玛依市科学技术局2024年权责清单.xls"
+    args = ["ingest", str(src), "--statutes", str(STATUTES_DIR), "--out", str(out), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_validate_exit_codes(one_list, tmp_path):
+    out = one_list
     ok = CliRunner().invoke(main, ["validate", str(out)])
     assert ok.exit_code == 0, ok.output
     assert "Conforms" in ok.output

@@ -24,7 +24,6 @@ def real_store(request, real_nq, tmp_path_factory):
     store = make_store(request.param, tmp_path_factory.mktemp(f"gold-{request.param}"))
     store.load_file(real_nq)
     yield store
-    store.clear()
     store.close()
 
 

@@ -3,7 +3,6 @@ when another process writes."""
 
 from __future__ import annotations
 
-import os
 import random
 import time
 
@@ -12,6 +11,7 @@ from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 
 from prl.graph_api.store.name_index import Memo, NameIndex
 from prl.graph_api.store.neo4j.reading import neo4j_order
+from tests.conftest import neo4j_uri
 
 ALPHABET = "许可证经营食品餐饮ab𝔸\uffff"
 PRL = Namespace("https://w3id.org/prl/ontology#")
@@ -147,7 +147,7 @@ def _document(n: int, word: str) -> tuple[str, Graph]:
 
 @pytest.mark.neo4j
 def test_neo4j_sees_writes_of_another_instance_within_refresh():
-    uri = os.environ.get("PRL_TEST_NEO4J_URI")
+    uri = neo4j_uri()
     if not uri:
         pytest.skip("neo4j: set PRL_TEST_NEO4J_URI")
     from prl.graph_api.store import StoreUnavailable

@@ -15,7 +15,6 @@ import asyncio
 import orjson
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
 
 from prl.graph_api.store import is_document_graph
 from prl.graph_api.store.documents import power_json
@@ -31,7 +30,6 @@ def loaded(request, sample, tmp_path_factory):
     store = make_store(request.param, tmp_path_factory.mktemp(request.param))
     load_all(store, sample)
     yield store
-    store.clear()
     store.close()
 
 
@@ -40,8 +38,14 @@ def empty(request, tmp_path):
     store = make_store(request.param, tmp_path)
     skip_unless_capable(request, store)
     yield store
-    store.clear()
     store.close()
+
+
+def isomorphic(a: Graph, b: Graph) -> bool:
+    """prl's graphs have no blank nodes (the stores refuse them), so two are isomorphic
+    exactly when they hold the same triples: a set comparison, where rdflib's graph
+    canonicalisation takes seconds per graph."""
+    return set(a) == set(b)
 
 
 def powers(oracle: Graph) -> set[str]:
@@ -487,11 +491,11 @@ def write_fails(empty, monkeypatch):
 
 
 def test_a_write_failing_half_way_leaves_graph_and_index_as_they_were(
-    empty, sample, write_fails, tmp_path
+    empty, small, small_nq, write_fails
 ):
-    load_all(empty, sample)
+    empty.load_nquads(small_nq)
     before = state(empty)
-    name, g = next((n, g) for n, g in docs(sample) if len(set(g.subjects(RDF.type, PRL.Power))) > 2)
+    name, g = docs(small)[0]
     victim, kept = sorted(g.subjects(RDF.type, PRL.Power))[:2]
     changed = Graph()
     for s, p, o in g:

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from prl.cli import main
+from tests.conftest import neo4j_uri as server_uri
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +66,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.fixture
 def neo4j_uri():
-    uri = os.environ.get("PRL_TEST_NEO4J_URI")
+    uri = server_uri()
     if not uri:
         pytest.skip("neo4j: set PRL_TEST_NEO4J_URI (scripts/neo4j-server start --port 17687 ...)")
     return uri

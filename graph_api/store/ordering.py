@@ -12,13 +12,12 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from prl.graph_api.store.models import DutyView, Provenance
 
 if TYPE_CHECKING:
-    from _typeshed import SupportsRichComparisonT
+    pass
 
 #: citation roles in the order a power's citations are listed (basis first), with the
 #: ontology property of each
@@ -40,8 +39,3 @@ def ordinal_key(ordinal: object, suffix: object, iri: str) -> tuple:
 def duty_key(d: DutyView) -> tuple:
     """Duties by their order in the list, then IRI."""
     return (d.order, d.iri)
-
-
-def smallest(values: Iterable[SupportsRichComparisonT]) -> SupportsRichComparisonT | None:
-    """The value shown for a single-valued field the graph holds several values of."""
-    return min(values, default=None)

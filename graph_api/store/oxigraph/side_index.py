@@ -326,14 +326,6 @@ class PowerIndex:
         return len(rows)
 
     # ------------------------------------------------------------------ reads
-    def iris_with(self, key: str, value: str) -> set[str]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT p.iri FROM attr a JOIN power p ON p.id = a.id WHERE a.key = ? AND a.value = ?",
-                (key, value),
-            ).fetchall()
-        return {r[0] for r in rows}
-
     def body_types(self, body: str) -> tuple[int, dict[int, list[str]]]:
         """How many powers a body exercises, and the type concepts of each (by power id)."""
         with self._lock:

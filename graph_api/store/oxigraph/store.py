@@ -29,7 +29,6 @@ Writes, and what readers and failures see:
 from __future__ import annotations
 
 import contextlib
-import gc
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -603,4 +602,3 @@ class OxigraphStore:
             # RocksDB releases the folder's lock only when the last reference goes
             del self._look.store
             del self._store
-            gc.collect()
