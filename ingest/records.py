@@ -127,6 +127,8 @@ class ListDocument:
     quarantine: list[QuarantineEntry] = field(default_factory=list)
     data_rows: int = 0  # rows seen below a header that carried any text
     sheets: list[str] = field(default_factory=list)
+    #: columns read by their contents, not their header (which sheet, column and why)
+    inferred: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- statutes
@@ -215,6 +217,9 @@ class Citation:
     refs: list[ArticleRef] = field(default_factory=list)
     quoted_text: str | None = None  # article text quoted after the reference
     problem: str | None = None  # set when the text could not be read
+    #: the references and the text quoted after them, one pair per reference list
+    #: (``第十条：…\n第十二条：…`` gives two)
+    segments: list[tuple[list[ArticleRef], str]] = field(default_factory=list)
 
 
 @dataclass
@@ -222,9 +227,23 @@ class Resolution:
     """Where a citation points in the statute corpus."""
 
     status: str  # subdivision, instrument, unresolved
-    reason: str | None = (
-        None  # instrument-not-in-corpus, instrument-file-unreadable, article-not-in-instrument, unreadable
-    )
+    #: instrument-not-in-corpus, instrument-file-unreadable, version-not-in-corpus,
+    #: article-not-in-instrument, unreadable
+    reason: str | None = None
     instrument_key: str | None = None  # key of the Instrument in the index
     paths: list[str] = field(default_factory=list)  # resolved subdivision paths
     missing: list[str] = field(default_factory=list)  # paths asked for but absent
+    #: how the quote compares with the linked text: verified, unverified (nothing quoted, or
+    #: nothing linked to compare with), mismatch (the quote is not the numbered provision)
+    verification: str | None = None
+    score: float | None = None  # match of the quote with the linked text, 0..1
+    meant_version: str | None = None  # the version date the revision note names
+    #: why this version: revision-note, in-force (on the list's date), quote, only, newest
+    version_basis: str | None = None
+    #: the list's own numbers, when the link goes elsewhere (the quote's provision) or nowhere
+    #: (the meant version is not in the corpus)
+    listed: list[str] = field(default_factory=list)
+    #: for version-not-in-corpus: the key of a version of the same instrument that is
+    version_of: str | None = None
+    #: every quoted segment is the linked provision's very text (labels and punctuation aside)
+    same_text: bool = False

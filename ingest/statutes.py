@@ -343,6 +343,17 @@ class _Metadata:
             for rows in table.values():
                 rows.sort(key=lambda r: r[0])
 
+    def collect(self, known: dict[str, set[tuple[str, str | None]]]) -> None:
+        """Add (version date, effective date) of every version listed, by title."""
+        for key, rows in self.db.items():
+            for publish, row in rows:
+                if publish:
+                    known.setdefault(key, set()).add((publish, row["valid_from"]))
+        for key, rows in self.census.items():
+            for publish, e in rows:
+                if publish:
+                    known.setdefault(key, set()).add((publish, e.get("effective_date") or None))
+
     def enrich(self, ins: Instrument, folder: list[str]) -> None:
         """Fill level, issuing_body, effective_date and status where still empty.
         ``folder`` is the path of the file below ``lawrefbook`` (category, subfolder)."""
@@ -413,9 +424,15 @@ class StatuteCorpus:
     """All statute versions, looked up by (normalised) title and version date."""
 
     def __init__(
-        self, instruments: list[Instrument], errors: list[IngestError] | None = None
+        self,
+        instruments: list[Instrument],
+        errors: list[IngestError] | None = None,
+        known: dict[str, set[tuple[str, str | None]]] | None = None,
     ) -> None:
         self.errors: list[IngestError] = list(errors or [])
+        #: (version date, effective date) of every version the metadata knows, by
+        #: normalised title, whether or not the corpus has its text
+        self.known: dict[str, set[tuple[str, str | None]]] = known or {}
         self.duplicates: list[str] = []  # source paths dropped as same title + version date
         kept: dict[tuple[str, str | None], Instrument] = {}
         for ins in instruments:
@@ -478,8 +495,10 @@ class StatuteCorpus:
             progress(sum(len(md) + len(seed) for _, _, md, seed in found))
         instruments: list[Instrument] = []
         errors: list[IngestError] = []
+        known: dict[str, set[tuple[str, str | None]]] = {}
         for lrb, flk, md_files, seed_files in found:
             meta = _Metadata(lrb / "db.sqlite3", flk / "census.json")
+            meta.collect(known)
             for parse, files in ((parse_markdown, md_files), (parse_flk_seed, seed_files)):
                 for f in files:
                     try:
@@ -493,7 +512,17 @@ class StatuteCorpus:
                     is_md = parse is parse_markdown and f.is_relative_to(lrb)
                     meta.enrich(ins, list(f.relative_to(lrb).parent.parts) if is_md else [])
                     instruments.append(ins)
-        return cls(instruments, errors)
+        return cls(instruments, errors, known)
+
+    def known_versions(self, title: str) -> list[tuple[str, str | None]]:
+        """(version date, effective date) of every version of ``title`` that the metadata
+        (db.sqlite3, census.json) or the corpus knows, oldest first."""
+        found: set[tuple[str, str | None]] = set()
+        for v in self.versions(title):
+            found |= self.known.get(normalise_title(v.title), set())
+            if v.version_date:
+                found.add((v.version_date, v.effective_date))
+        return sorted(found, key=lambda d: (d[0], d[1] or ""))
 
     def unreadable(self, title: str) -> IngestError | None:
         """The error of a statute file of this title that could not be read, if any: why

@@ -7,13 +7,14 @@ Liaoning JSON file; the shared_data tests run over every basis cell of those fil
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from prl.ingest.citations import parse_basis, resolve
+from prl.ingest.citations import note_dates, parse_basis, resolve
 from prl.ingest.records import ArticleRef, Citation
 from tests.conftest import shared_path
 
@@ -383,21 +384,36 @@ def test_blank_and_untitled() -> None:
 
 
 # ----------------------------------------------------------------------------- resolution
+@dataclasses.dataclass(frozen=True)
+class FakeVersion:
+    title: str
+    version_date: str = "2021"
+    effective_date: str | None = None
+
+
 class FakeCorpus:
-    """Titles -> set of paths; find accepts the title without 中华人民共和国."""
+    """Titles -> set of paths, one version each (dated 2021) and no texts; a title is found
+    without 中华人民共和国. Only the numbering rules are tested with it: versions and quotes
+    are tested on the real corpus below."""
 
     def __init__(self, laws: dict[str, set[str]]) -> None:
         self.laws = laws
 
-    def find(self, title: str, as_of: str | None = None) -> str | None:
+    def versions(self, title: str) -> list[FakeVersion]:
         t = title.removeprefix("中华人民共和国")
-        return t if t in self.laws else None
+        return [FakeVersion(t)] if t in self.laws else []
 
-    def key(self, instrument: str) -> str:
-        return f"{instrument}@2021"
+    def known_versions(self, title: str) -> list[tuple[str, str | None]]:
+        return []
+
+    def key(self, instrument: FakeVersion) -> str:
+        return f"{instrument.title}@2021"
 
     def paths(self, key: str) -> set[str]:
         return self.laws[key.split("@")[0]]
+
+    def subdivision(self, key: str, path: str) -> None:
+        return None
 
     def unreadable(self, title: str) -> None:
         return None
@@ -552,3 +568,138 @@ def test_resolution_share_on_real_cells(real_cells: list[str]) -> None:
         f" ({partial} with some refs missing)"
     )
     assert counts["subdivision"] / found >= 0.9
+
+
+# ----------------------------------------------------------------------------- versions, quotes
+WILDLIFE_44 = (
+    "【法律】《中华人民共和国野生动物保护法》（1988年11月8日第七届全国人民代表大会常委委员会第四次"
+    "会议通过，2018年10月26日第十三届全国人民代表大会常务委员会第六次会议《关于修改〈中华人民共和国"
+    "野生动物保护法〉等十五部法律的决定》第三次修正）\n    第四十四条：违反本法第十五条第三款规定，以"
+    "收容救护为名买卖野生动物及其制品的，由县级以上人民政府野生动物保护主管部门没收野生动物及其制品、"
+    "违法所得，并处野生动物及其制品价值二倍以上十倍以下的罚款，将有关违法信息记入社会诚信档案，向社会"
+    "公布；构成犯罪的，依法追究刑事责任。"
+)
+
+
+@pytest.fixture(scope="module")
+def statutes():
+    from prl.ingest.statutes import StatuteCorpus
+
+    return StatuteCorpus.load(shared_path("statutes"))
+
+
+def version_of(r, statutes) -> str | None:
+    return statutes.get(r.instrument_key).version_date if r.instrument_key else None
+
+
+@pytest.mark.shared_data
+def test_the_revision_the_note_names_wins_over_the_newest(statutes) -> None:
+    # 林草 list, sheet 地州级, row 79: the 2018 text, word for word; art. 44 of 2022 is another rule
+    r = resolve(one(WILDLIFE_44), statutes, "2024-12-31")
+    assert (version_of(r, statutes), r.paths) == ("2018-10-26", ["art_44"])
+    assert (r.verification, r.version_basis, r.meant_version) == (
+        "verified",
+        "revision-note",
+        "2018-10-26",
+    )
+    assert r.score is not None and r.score > 0.95
+
+
+@pytest.mark.shared_data
+def test_without_a_note_the_version_in_force_on_the_list_date(statutes) -> None:
+    c = one("【法律】《中华人民共和国矿产资源法》\n    第三十九条")
+    # the revision of 2024-11-08 enters into force on 2025-07-01: not for a 2024 list
+    r = resolve(c, statutes, "2024-12-31")
+    assert (version_of(r, statutes), r.version_basis) == ("2009-08-27", "in-force")
+    r = resolve(c, statutes, "2025-12-31")
+    assert (version_of(r, statutes), r.version_basis) == ("2024-11-08", "in-force")
+    assert r.verification == "unverified"  # nothing quoted
+
+
+@pytest.mark.shared_data
+def test_a_quote_of_another_version_moves_the_link_there(statutes) -> None:
+    # the note is wrong (says 2022) but the quote is the 2018 text of art. 44
+    cell = WILDLIFE_44.replace("2018年10月26日", "2022年12月30日")
+    r = resolve(one(cell), statutes, "2024-12-31")
+    assert (version_of(r, statutes), r.paths, r.version_basis) == (
+        "2018-10-26",
+        ["art_44"],
+        "quote",
+    )
+    assert (r.verification, r.meant_version) == ("verified", "2022-12-30")
+
+
+@pytest.mark.shared_data
+def test_a_meant_version_missing_from_the_corpus_is_not_replaced(statutes) -> None:
+    c = one(
+        "【法律】《中华人民共和国种子法》（2000年7月8日主席令第三十四号，2015年11月4日予以修改）\n"
+        "    第五十三条"
+    )
+    r = resolve(c, statutes, "2024-12-31")
+    assert (r.status, r.reason, r.paths) == ("instrument", "version-not-in-corpus", [])
+    assert (r.meant_version, r.listed, r.instrument_key) == ("2015-11-04", ["art_53"], None)
+    assert statutes.get(r.version_of).title == "中华人民共和国种子法"
+
+
+@pytest.mark.shared_data
+def test_a_quote_of_another_article_links_that_article_and_keeps_the_number(statutes) -> None:
+    # 农业农村局, 行政裁决 row 2: the 2002 numbering (art. 51) with the 2018 revision named;
+    # in 2018 the dispute article is art. 55
+    c = one(
+        "【法律】《中华人民共和国农村土地承包法》（2018年12月29日第十三届全国人民代表大会常务委员会第七次"
+        "会议《关于修改<中华人民共和国农村土地承包法>的决定》第二次修正）\n    第五十一条：因土地承包经营发"
+        "生纠纷的，双方当事人可以通过协商解决，也可以请求村民委员会、乡（镇）人民政府等调解解决。\n"
+        "当事人不愿协商、调解或者协商、调解不成的，可以向农村土地承包仲裁机构申请仲裁，也可以直接向人民法"
+        "院起诉。"
+    )
+    r = resolve(c, statutes, "2024-12-31")
+    assert (version_of(r, statutes), r.paths, r.listed) == ("2018-12-29", ["art_55"], ["art_51"])
+    assert r.verification == "mismatch" and r.score == 1.0
+
+
+@pytest.mark.shared_data
+def test_a_quote_no_provision_holds_is_a_mismatch_on_the_listed_number(statutes) -> None:
+    c = one(
+        "【法律】《中华人民共和国矿产资源法》（2009年8月27日第二次修正）\n"
+        "    第三十九条：禁止在大众传播媒介或者公共场所发布烟草广告，违者没收广告费用。"
+    )
+    r = resolve(c, statutes, "2024-12-31")
+    assert (r.status, r.paths, r.verification, r.listed) == (
+        "subdivision",
+        ["art_39"],
+        "mismatch",
+        [],
+    )
+    assert r.score is not None and r.score < 0.6
+
+
+def test_local_implementing_measures_are_instruments_of_their_own() -> None:
+    for cell in (
+        "【地方性法规】新疆维吾尔自治区实施《中华人民共和国野生动物保护法》办法（1991年通过）第十条",
+        "【地方性法规】《中华人民共和国野生动物保护法》新疆维吾尔自治区实施办法(1991年11月2日通过)"
+        " 第三十五条：违反",
+    ):
+        c = one(cell)
+        assert "新疆维吾尔自治区" in c.title and c.title.endswith("办法"), c.title
+        assert r_reason(c) == "instrument-not-in-corpus"
+
+
+def r_reason(c: Citation) -> str | None:
+    return resolve(c, CORPUS).reason
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("（2018年修正）", (["2018"], [], [])),
+        ("(2015年4月24日予以修改)", (["2015-04-24"], [], [])),
+        ("（国务院令第687号）", ([], [], [])),
+        (
+            "（2003年8月27日通过，自2004年7月1日起施行，2019年4月23日修正，自公布之日起施行）",
+            (["2019-04-23"], ["2003-08-27"], ["2004-07-01"]),
+        ),
+        ("（现行生效版本为2018年3月19日修正版）", (["2018-03-19"], [], [])),
+    ],
+)
+def test_note_dates(note: str, expected: tuple) -> None:
+    assert note_dates(note) == expected
