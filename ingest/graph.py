@@ -35,6 +35,7 @@ from prl.ingest.records import (
     QuarantineEntry,
     Subdivision,
 )
+from prl.ingest.statutes import normalise_title
 from prl.ingest.vocab import CONCEPT, CPSV, CV, ELI, ID, ORG, PRL, PROV, digest, scheme, slug
 
 _KIND_CLASS = {
@@ -66,8 +67,52 @@ def body_iri(name: str) -> URIRef:
     return ID[f"body/{slug(name)}"]
 
 
-def power_iri(body: str, name: str, sub_item: str | None) -> URIRef:
-    return ID[f"power/{slug(body)}/{digest(clean_name(name), clean_name(sub_item or ''))}"]
+def power_iri(body: str, name: str, sub_item: str | None, distinct: str | None = None) -> URIRef:
+    """A power by body, name and sub-item; ``distinct`` separates rows of one list that share
+    all three but are different items (another legal basis, another code)."""
+    key = digest(clean_name(name), clean_name(sub_item or ""))
+    return ID[f"power/{slug(body)}/{key}" + (f"-{distinct}" if distinct else "")]
+
+
+def cited_title(title: str) -> str:
+    """One spelling per instrument the corpus lacks: full-width forms, no spaces, no
+    《》 or trailing revision note, 中华人民共和国 kept only when written.
+
+    >>> cited_title("《新疆维吾尔自治区 实施〈中华人民共和国档案法〉办法》（2005年修正）")
+    '新疆维吾尔自治区实施〈中华人民共和国档案法〉办法'
+    """
+    t = re.sub(r"\s+", "", title).translate(_TITLE_FORMS)
+    t = re.sub(r"（[^（）]*\d{4}[^（）]*）$", "", t).strip("〈〉")
+    return t or title.strip()
+
+
+#: one form of the brackets inside a title: 〈〉 for a title within a title, （） for notes
+_TITLE_FORMS = str.maketrans({"《": "〈", "》": "〉", "<": "〈", ">": "〉", "(": "（", ")": "）"})
+
+
+_LOCAL = re.compile(r"^(?:新疆|[\u4e00-\u9fff]{2,8}(?:省|自治区|市|州|县|区))")
+
+
+def tag_force(tag: str | None, title: str):
+    """The legal-force level a cell's tag gives an instrument the corpus lacks: 【法规】 of a
+    region's instrument is a 地方性法规, 【规章】 of one a 地方政府规章."""
+    if not tag:
+        return None
+    forces = scheme("legal-force")
+    if _LOCAL.match(title):
+        tag = {"法规": "地方性法规", "规章": "地方政府规章", "政府规章": "地方政府规章"}.get(
+            tag, tag
+        )
+    return forces.get(tag)
+
+
+def _basis_key(item: ListItem) -> str:
+    """What tells apart two rows of one name: the instruments and articles they rest on."""
+    parts = []
+    for c in parse_basis(item.basis) if item.basis else []:
+        refs = ",".join(r.path() for r in c.refs)
+        parts.append(f"{normalise_title(c.title or c.raw)}:{refs}")
+    return digest(*sorted(parts), size=8)
 
 
 @dataclass
@@ -76,11 +121,16 @@ class CitationStats:
 
     by_status: Counter = field(default_factory=Counter)
     by_reason: Counter = field(default_factory=Counter)
+    by_verification: Counter = field(default_factory=Counter)
     found_instrument: int = 0  # citations whose instrument is in the corpus
     found_to_subdivision: int = 0
 
-    def add(self, status: str, reason: str | None, found: bool) -> None:
+    def add(
+        self, status: str, reason: str | None, found: bool, verification: str | None = None
+    ) -> None:
         self.by_status[status] += 1
+        if verification:
+            self.by_verification[verification] += 1
         if reason:
             self.by_reason[reason] += 1
         if found:
@@ -94,6 +144,7 @@ class CitationStats:
             "citations": total,
             "by_status": dict(self.by_status),
             "unresolved_by_reason": dict(self.by_reason),
+            "by_verification": dict(self.by_verification),
             "instrument_in_corpus": self.found_instrument,
             "subdivision_share_of_found": (
                 round(self.found_to_subdivision / self.found_instrument, 4)
@@ -111,6 +162,7 @@ class GraphBuilder:
         self.run = run
         self.cited: dict[str, Instrument] = {}
         self.stats = CitationStats()
+        self._cited_titles: dict[URIRef, str] = {}
         # bodies, units and regions are shared by the documents that name them: they live in
         # their own graph so that removing one document leaves them in place
         self.organisations = Graph()
@@ -131,8 +183,9 @@ class GraphBuilder:
         as_of = _list_date(doc)
         department = _department_from_title(doc.title) or _department_from_title(doc.path)
         rejected: list[QuarantineEntry] = []
+        distinct = self._distinct(doc, department)
         for item in doc.items:
-            problem = self._power(g, d, doc, item, as_of, department)
+            problem = self._power(g, d, doc, item, as_of, department, distinct.get(id(item)))
             if problem:
                 column, reason = problem
                 rejected.append(
@@ -147,6 +200,34 @@ class GraphBuilder:
                 )
         return g, rejected
 
+    def _bodies(self, item: ListItem, doc: ListDocument, department: str | None) -> list:
+        bodies = normalise_body(item.body, doc.region_hint, department)
+        if not bodies and department:
+            bodies = normalise_body(department, doc.region_hint)
+        return bodies
+
+    def _distinct(self, doc: ListDocument, department: str | None) -> dict[int, str]:
+        """Rows of the document that share body, name and sub-item with another row: each
+        gets a key of its own (its legal basis, else its code, sequence number or row), so
+        two rows never become one power. Rows without such a twin keep the plain IRI."""
+        groups: dict[tuple, list[ListItem]] = {}
+        for item in doc.items:
+            bodies = self._bodies(item, doc, department)
+            if bodies:
+                key = (bodies[0].name, clean_name(item.name), clean_name(item.sub_item or ""))
+                groups.setdefault(key, []).append(item)
+        out: dict[int, str] = {}
+        for items in groups.values():
+            if len(items) < 2:
+                continue
+            keys = [_basis_key(i) for i in items]
+            for item, k in zip(items, keys, strict=True):
+                if keys.count(k) > 1:  # same basis too: where the row is, and its ids
+                    src = item.source
+                    k = digest(k, item.code or "", item.seq or "", src.sheet, str(src.row), size=8)
+                out[id(item)] = k
+        return out
+
     def _power(
         self,
         g: Graph,
@@ -155,6 +236,7 @@ class GraphBuilder:
         item: ListItem,
         as_of: str | None,
         department: str | None,
+        distinct: str | None = None,
     ) -> tuple[str, str] | None:
         ptype = power_type(item.power_type)
         if ptype is None:
@@ -164,9 +246,7 @@ class GraphBuilder:
                 if item.power_type
                 else "no power type (权力类型) in the row or the sheet name",
             )
-        bodies = normalise_body(item.body, doc.region_hint, department)
-        if not bodies and department:
-            bodies = normalise_body(department, doc.region_hint)
+        bodies = self._bodies(item, doc, department)
         if not bodies:
             return ("行使主体", "no body (行使主体) in the row and none in the document title")
         basis = parse_basis(item.basis) if item.basis else []
@@ -174,7 +254,7 @@ class GraphBuilder:
             return ("实施依据", "no legal basis (实施依据): a power needs at least one citation")
 
         src = self._source_record(g, d, item)
-        p = power_iri(bodies[0].name, item.name, item.sub_item)
+        p = power_iri(bodies[0].name, item.name, item.sub_item, distinct)
         national, local = ptype
         self._provenance(g, p, src)
         g.add((p, RDF.type, PRL.Power))
@@ -291,7 +371,26 @@ class GraphBuilder:
             g.add((ci, PRL.unresolvedReason, Literal(res.reason)))
         for m in res.missing:
             g.add((ci, PRL.missingReference, Literal(m)))
-        self.stats.add(res.status, res.reason, res.instrument_key is not None)
+        if res.verification:
+            g.add((ci, PRL.verification, Literal(res.verification)))
+        if res.score is not None:
+            g.add((ci, PRL.matchScore, Literal(f"{res.score:.3f}", datatype=XSD.decimal)))
+        if res.version_basis:
+            g.add((ci, PRL.versionBasis, Literal(res.version_basis)))
+        if res.meant_version:
+            g.add((ci, PRL.meantVersion, Literal(res.meant_version)))
+        for path in res.listed:
+            g.add((ci, PRL.listedReference, Literal(path)))
+        self.stats.add(res.status, res.reason, res.instrument_key is not None, res.verification)
+        if res.version_of is not None and res.meant_version:  # the meant version is missing
+            known = self.corpus.get(res.version_of)
+            force = scheme("legal-force").get(known.level or "")
+            v = self._cited_version(g, known.title, res.meant_version, force, src)
+            g.add((ci, PRL.citesInstrument, v))
+        elif res.reason == "instrument-not-in-corpus" and c.title:
+            title = cited_title(c.title)
+            v = self._cited_version(g, title, None, tag_force(c.source_tag, title), src)
+            g.add((ci, PRL.citesInstrument, v))
         if res.instrument_key is not None:
             instr = self.corpus.get(res.instrument_key)
             self.cited[res.instrument_key] = instr
@@ -300,6 +399,30 @@ class GraphBuilder:
             for path in res.paths:
                 g.add((ci, PRL.citesSubdivision, URIRef(f"{version}/{path}")))
         return ci
+
+    def _cited_version(self, g: Graph, title: str, date: str | None, force, src: URIRef) -> URIRef:
+        """A version the corpus has no text of (``prl:CitedVersion``), so that the citation
+        still links its instrument: dated by the revision note when it names a date, else
+        one per title and legal-force level."""
+        work = ID[f"instrument/{slug(title)}"]
+        # titles that differ only in what the IRI leaves out are one instrument: its
+        # first spelling names it (one eli:title per node)
+        title = self._cited_titles.setdefault(work, title)
+        tail = date or ("as-cited" + (f"-{force.notation}" if force is not None else ""))
+        v = URIRef(f"{work}/{tail}")
+        g.add((work, RDF.type, PRL.LegalInstrument))
+        g.add((work, RDFS.label, zh(title)))
+        g.add((work, ELI["title"], zh(title)))
+        g.add((v, RDF.type, PRL.CitedVersion))
+        g.add((v, RDFS.label, zh(title)))
+        g.add((v, ELI["title"], zh(title)))
+        g.add((v, PRL.isVersionOf, work))
+        if date and len(date) == 10:
+            g.add((v, ELI.date_document, Literal(date, datatype=XSD.date)))
+        if force is not None:
+            g.add((v, PRL.legalForce, URIRef(force.iri)))
+        self._provenance(g, v, src)
+        return v
 
     def _source_record(self, g: Graph, d: URIRef, item: ListItem) -> URIRef:
         s = URIRef(f"{d}/row/{slug(item.source.sheet or 'data')}/{item.source.row}")

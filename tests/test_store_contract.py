@@ -20,7 +20,7 @@ from prl.graph_api.store import is_document_graph
 from prl.graph_api.store.documents import power_json
 from prl.graph_api.store.models import PowerFilter
 from prl.graph_api.web.paths import POWER
-from prl.ingest.vocab import CONCEPT, PRL
+from prl.ingest.vocab import CONCEPT, PRL, PROV
 from tests.conftest import BACKENDS, citing_power, load_all, make_store, skip_unless_capable
 
 
@@ -516,3 +516,53 @@ def test_a_write_failing_half_way_leaves_graph_and_index_as_they_were(
     with pytest.raises(Exception, match="injected failure"):
         empty.remove_document(name)
     assert state(empty) == before
+
+
+# ------------------------------------------------------------------ citation checks
+def _opt(v) -> str | None:
+    return None if v is None else str(v)
+
+
+def test_citations_carry_their_check_against_the_quote(loaded, oracle):
+    """Verification, match score, why the version was chosen, the meant version and the
+    list's own numbers: served as the graph holds them."""
+    seen: set[str | None] = set()
+    for p in sorted(powers(oracle)):
+        for c in loaded.get_power(p).citations:
+            ci = URIRef(c.iri)
+            assert c.verification == _opt(oracle.value(ci, PRL.verification)), c.iri
+            score = oracle.value(ci, PRL.matchScore)
+            assert c.match_score == (None if score is None else float(score)), c.iri
+            assert c.version_basis == _opt(oracle.value(ci, PRL.versionBasis)), c.iri
+            assert c.meant_version == _opt(oracle.value(ci, PRL.meantVersion)), c.iri
+            listed = tuple(sorted(str(x) for x in oracle.objects(ci, PRL.listedReference)))
+            assert c.listed == listed, c.iri
+            seen.add(c.verification)
+            if c.unresolved_reason == "version-not-in-corpus":
+                # the version the note names, known from the citation only
+                assert c.instrument is not None and not c.subdivisions
+                assert c.meant_version and c.instrument.iri.endswith("/" + c.meant_version)
+    assert {"verified", "unverified", "mismatch"} <= seen
+
+
+def test_citation_findings_are_the_graphs_mismatches(loaded, oracle):
+    from prl.graph_api.answers.findings import citation_findings
+
+    parents = {str(o) for o in oracle.objects(None, PRL.subItemOf)}
+    expected = set()
+    for ci in oracle.subjects(PRL.verification, Literal("mismatch")):
+        text = str(oracle.value(ci, PRL.citationText))
+        for prop, role in ((PRL.hasCitation, "basis"), (PRL.hasDutyCitation, "duty-basis")):
+            for p in oracle.subjects(prop, ci):
+                if str(p) in parents:
+                    continue
+                for src in oracle.objects(p, PROV.wasDerivedFrom):
+                    row = oracle.value(src, PRL.rowNumber)
+                    file = oracle.value(src, PRL.fileName)
+                    if file is not None:
+                        expected.add((str(file), row.toPython() if row else None, role, text))
+    found = citation_findings(loaded, ["mismatch"])
+    assert expected and {(f.file, f.row, f.role, f.text) for f in found} == expected
+    assert all(f.why and f.kind == "mismatch" for f in found)
+    every = citation_findings(loaded)
+    assert {f.kind for f in every} == {"mismatch", "version", "unresolved"}

@@ -52,6 +52,11 @@ def power_document(detail: PowerDetail) -> dict[str, Any]:
                 "cited_title": c.cited_title,
                 "resolution": c.resolution,
                 "unresolved_reason": c.unresolved_reason,
+                "verification": c.verification,
+                "match_score": c.match_score,
+                "version_basis": c.version_basis,
+                "meant_version": c.meant_version,
+                "listed_references": list(c.listed),
                 "subdivisions": plain(c.subdivisions),
                 "text": c.text,
             }

@@ -80,6 +80,12 @@ class CitationView:
     unresolved_reason: str | None
     instrument: InstrumentRef | None
     subdivisions: tuple[SubdivisionText, ...]  # ordered by IRI
+    #: the quote against the linked text: verified, unverified, mismatch (None: unresolved)
+    verification: str | None = None
+    match_score: float | None = None
+    version_basis: str | None = None  # revision-note, in-force, quote, only, newest
+    meant_version: str | None = None  # the version date the revision note names
+    listed: tuple[str, ...] = ()  # the list's own numbers when the link goes elsewhere (sorted)
 
 
 @dataclass(frozen=True)

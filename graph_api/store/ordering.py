@@ -39,3 +39,17 @@ def ordinal_key(ordinal: object, suffix: object, iri: str) -> tuple:
 def duty_key(d: DutyView) -> tuple:
     """Duties by their order in the list, then IRI."""
     return (d.order, d.iri)
+
+
+def score_value(lexical: object) -> float | None:
+    """A citation's match score from its stored lexical form (an xsd:decimal), or None.
+
+    >>> score_value("0.923"), score_value(None), score_value("n/a")
+    (0.923, None, None)
+    """
+    if lexical is None:
+        return None
+    try:
+        return float(str(lexical))
+    except ValueError:
+        return None

@@ -37,7 +37,7 @@ from prl.graph_api.store.models import (
     SubdivisionText,
     SubdivisionView,
 )
-from prl.graph_api.store.ordering import duty_key, ordinal_key, provenance_key
+from prl.graph_api.store.ordering import duty_key, ordinal_key, provenance_key, score_value
 from prl.ontology import namespaces as ns
 
 RDF_TYPE, XSD_STRING, XSD_INTEGER = ns.RDF_TYPE, ns.XSD_STRING, ns.XSD_INTEGER
@@ -332,6 +332,11 @@ def _citation(m: dict) -> CitationView:
         cited_title=first(m.get("citedTitle")),
         resolution=first(m.get("resolution")) or "",
         unresolved_reason=first(m.get("unresolvedReason")),
+        verification=first(m.get("verification")),
+        match_score=score_value(first(m.get("matchScore"))),
+        version_basis=first(m.get("versionBasis")),
+        meant_version=first(m.get("meantVersion")),
+        listed=tuple(sorted(map(str, as_list(m.get("listedReference"))))),
         instrument=instrument_ref(_min_by_iri(m["instruments"])),
         subdivisions=tuple(sub_text(s) for s in _by_iri(m["subs"])),
     )

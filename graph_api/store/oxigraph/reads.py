@@ -26,7 +26,13 @@ from prl.graph_api.store.models import (
     Ref,
     SubdivisionText,
 )
-from prl.graph_api.store.ordering import CITATION_ROLES, duty_key, ordinal_key, provenance_key
+from prl.graph_api.store.ordering import (
+    CITATION_ROLES,
+    duty_key,
+    ordinal_key,
+    provenance_key,
+    score_value,
+)
 from prl.graph_api.store.oxigraph.terms import RDF_TYPE, node, prl, zh_or_plain
 from prl.ontology import namespaces as ns
 
@@ -184,6 +190,11 @@ class Lookup:
                         cited_title=_opt(self.value(c, prl("citedTitle"))),
                         resolution=_text(self.value(c, prl("resolution"))),
                         unresolved_reason=_opt(self.value(c, prl("unresolvedReason"))),
+                        verification=_opt(self.value(c, prl("verification"))),
+                        match_score=score_value(self.value(c, prl("matchScore"))),
+                        version_basis=_opt(self.value(c, prl("versionBasis"))),
+                        meant_version=_opt(self.value(c, prl("meantVersion"))),
+                        listed=tuple(sorted(map(str, self.literals(c, prl("listedReference"))))),
                         instrument=self.instrument_ref(versions[0]) if versions else None,
                         subdivisions=tuple(
                             self.sub_text(s) for s in self.iris(c, prl("citesSubdivision"))
