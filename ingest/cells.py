@@ -29,6 +29,21 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+#: cells that say "none" where a sub-item (子项) would be: no sub-item, never a name
+_PLACEHOLDER = re.compile(
+    r"^(?:[\s\-—–－―/／\\、.。·…_＿]*|无|暂无|空|无子项|没有子项|不涉及|null|none|n/?a)$", re.I
+)
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a cell only says "none" (``无``, ``—``, ``/``, ``空`` …).
+
+    >>> [is_placeholder(t) for t in ("无", "——", " / ", "空", "N/A", "无线电台设置审批")]
+    [True, True, True, True, True, False]
+    """
+    return bool(_PLACEHOLDER.match(text.strip()))
+
+
 def clean_value(field: str | None, text: str) -> str:
     """Cleaned cell text for a canonical field (``None``: an extra column, kept as long text).
 
@@ -42,7 +57,8 @@ def clean_value(field: str | None, text: str) -> str:
     if field in COMPACT_FIELDS:
         return _WS.sub("", text)
     if field in SHORT_FIELDS:
-        return _WS.sub(" ", _CJK_GAP.sub("", text)).strip()
+        text = _WS.sub(" ", _CJK_GAP.sub("", text)).strip()
+        return "" if field == "sub_item" and is_placeholder(text) else text
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     text = "\n".join(line.rstrip() for line in lines).strip()
     return unwrap_narrow(text)

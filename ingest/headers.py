@@ -61,9 +61,68 @@ def canonical_field(text: object) -> str | None:
     return _LOOKUP.get(stripped) if stripped != h else None
 
 
+#: header words that name a field when no synonym does (``执法主体``, ``法律法规依据``,
+#: ``权力事项名称（子项）``), tried in order: the more specific first
+_KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (f, re.compile(p))
+    for f, p in (
+        ("duty_basis", r"责任.*依据|依据.*责任"),
+        ("accountable_targets", r"(追责|问责|责任)对象"),
+        ("accountability_circumstances", r"(追责|问责|免责)情形"),
+        ("accountability_methods", r"(追责|问责)方式"),
+        ("duties", r"责任事项|责任内容|履职内容"),
+        ("department_duty", r"部门职责|职责"),
+        ("sub_item", r"子项"),
+        ("code", r"编码|代码"),
+        ("basis", r"依据|法律法规"),
+        ("power_type", r"(权力|职权|事项)?(类型|类别|种类|性质)$"),
+        ("body", r"主体|实施机关|实施单位|执法机关|行使部门|实施部门|责任单位"),
+        ("unit", r"承办|科室|处室|内设机构|经办"),
+        ("level", r"层级|级别"),
+        ("name", r"名称$|^(权力|职权|行政职权|权责)?事项$"),
+        ("seq", r"^(序号|编号|序列号|No\.?)$"),
+        ("remarks", r"^(备注|说明)"),
+    )
+)
+
+
+def keyword_field(text: object) -> str | None:
+    """The field a header names by its key words, for headers no synonym lists.
+
+    >>> [keyword_field(t) for t in ("执法主体", "法律法规依据", "权力事项名称", "救助渠道")]
+    ['body', 'basis', 'name', None]
+    """
+    h = _BRACKET_TAIL.sub("", normalise_header(text)) or normalise_header(text)
+    if not h or len(h) > 20:
+        return None
+    return next((f for f, rx in _KEYWORDS if rx.search(h)), None)
+
+
+def field_of(text: object) -> tuple[str | None, bool]:
+    """(field, by synonym) of a header cell: a listed synonym, else its key words."""
+    f = canonical_field(text)
+    if f:
+        return f, True
+    return keyword_field(text), False
+
+
 def recognised_fields(cells: list[str]) -> set[str]:
-    """The set of canonical fields named by the cells of one row."""
+    """The set of canonical fields named by the cells of one row (by synonym)."""
     return {f for f in (canonical_field(c) for c in cells) if f}
+
+
+def header_score(cells: list[str]) -> float:
+    """How much a row looks like a header: 1 per field named by a synonym, 0.5 per field
+    named only by its key words (each field counted once)."""
+    best: dict[str, float] = {}
+    for c in cells:
+        f, exact = field_of(c)
+        if f:
+            best[f] = max(best.get(f, 0.0), 1.0 if exact else 0.5)
+    return sum(best.values())
+
+
+HEADER_SCORE = 2.5  # e.g. three synonyms, or two and the key words of two more
 
 
 def is_header_row(cells: list[str], minimum: int = 3) -> bool:
@@ -72,12 +131,15 @@ def is_header_row(cells: list[str], minimum: int = 3) -> bool:
     return NAME_FIELD in found and len(found) >= minimum
 
 
-def find_header_row(rows: list[list[str]], scan: int = 10) -> int | None:
-    """0-based index of the first header row within the first ``scan`` rows, or ``None``."""
+def find_header_row(rows: list[list[str]], scan: int = 15) -> int | None:
+    """0-based index of the header row within the first ``scan`` rows: the row that names
+    the most columns (the first of equals), when it names enough (``HEADER_SCORE``)."""
+    best, at = 0.0, None
     for i, row in enumerate(rows[:scan]):
-        if is_header_row(row):
-            return i
-    return None
+        score = header_score(row)
+        if score > best:
+            best, at = score, i
+    return at if best >= HEADER_SCORE else None
 
 
 def column_letter(index: int) -> str:
@@ -124,7 +186,7 @@ def map_columns(
     seen_labels: dict[str, int] = {}
     for i, cell in enumerate(header):
         label = normalise_header(cell)
-        field = canonical_field(label)
+        field = field_of(label)[0]
         prev = columns[-1] if columns else None
         is_scope = (
             prev is not None

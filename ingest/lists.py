@@ -250,11 +250,21 @@ def _read_grids(doc: ListDocument, grids: list[Grid], *, html: bool) -> None:
     """Find each grid's header, fill merged cells and classify its data rows."""
     used = 0
     titles: list[str] = []
+    last: tuple[str, list[Column]] | None = None  # the columns of the last table read
     for grid in grids:
         rows = grid.rows
         if not any(c.strip() for r in rows for c in r):
             continue  # empty sheet
         hdr = find_header_row(rows)
+        inferred_from = None
+        carried: list[Column] | None = None
+        if hdr is None:
+            hdr = _headerless_start(rows)
+            inferred_from = "no header row"
+            width = max(len(r) for r in rows)
+            if hdr is not None and last is not None and len(last[1]) == width:
+                # a table continued from the sheet before: the same columns
+                carried, inferred_from = last[1], f"no header row: the columns of {last[0]!r}"
         if hdr is None:
             if not html:
                 doc.quarantine.append(
@@ -263,14 +273,10 @@ def _read_grids(doc: ListDocument, grids: list[Grid], *, html: bool) -> None:
                         grid.name,
                         None,
                         "no recognisable header row (事项名称 and 2 more known columns) "
-                        "in the first 10 rows; sheet skipped",
+                        "in the first 15 rows; sheet skipped",
                     )  # fmt: skip
                 )
             continue
-        used += 1
-        if grid.name is not None:
-            doc.sheets.append(grid.name)
-        titles += [t for r in rows[:hdr] for t in [_first_text(r)] if t]
         width = max(len(r) for r in rows)
         cover: dict[tuple[int, int], tuple[int, int]] = {}
         for r0, c0, r1, c1 in grid.merges:
@@ -278,9 +284,35 @@ def _read_grids(doc: ListDocument, grids: list[Grid], *, html: bool) -> None:
                 for c in range(c0, min(c1, width - 1) + 1):
                     if (r, c) != (r0, c0):
                         cover[(r, c)] = (r0, c0)
+        header = rows[hdr] if hdr >= 0 else []
         continued = {c for (r, c), (r0, _) in cover.items() if r == hdr and r0 == hdr}
-        columns = map_columns(rows[hdr], continued)
-        columns += [Column(c, "", f"列{column_letter(c)}") for c in range(len(columns), width)]
+        if carried is not None:
+            columns, notes = list(carried), [f"{len(carried)} columns carried over"]
+        else:
+            columns = map_columns(header, continued)
+            columns += [Column(c, "", f"列{column_letter(c)}") for c in range(len(columns), width)]
+            columns, notes = infer_columns(columns, rows[hdr + 1 : hdr + 1 + _INFER_ROWS])
+        if not any(c.field == "name" for c in columns):
+            doc.quarantine.append(
+                QuarantineEntry(
+                    doc.path,
+                    grid.name,
+                    None,
+                    "no 事项名称 column: none is named so and none holds power names; sheet skipped",
+                )
+            )
+            continue
+        used += 1
+        last = (grid.name or "", columns)
+        if grid.name is not None:
+            doc.sheets.append(grid.name)
+        titles += [t for r in rows[: max(hdr, 0)] for t in [_first_text(r)] if t]
+        for n in notes:
+            doc.inferred.append(
+                (f"sheet {grid.name!r}: " if grid.name else "")
+                + n
+                + (f" ({inferred_from})" if inferred_from else "")
+            )
         parser = _SheetParser(doc, grid.name, columns, sheet_type(grid.name))
         for i in range(hdr + 1, len(rows)):
             row = rows[i]
@@ -309,6 +341,79 @@ def _read_grids(doc: ListDocument, grids: list[Grid], *, html: bool) -> None:
         if not re.fullmatch(r"附件\s*\d*[:：]?|部门名称[:：].*", t):
             doc.title = t
             break
+
+
+_INFER_ROWS = 200
+_CITATION = re.compile(r"《[^》]{2,}》|第[一二三四五六七八九十百零〇0-9]+条")
+_POWER_NAME = re.compile(
+    r"^对.{2,}的.{0,8}(?:处罚|强制|检查|措施)$|"
+    r"(?:许可|审批|核准|登记|备案|检查|确认|裁决|奖励|征收|征用|给付|认定|审查|核发|注册|处罚|"
+    r"审核|批准|验收|监督|查封|扣押|评定|鉴定|指导|服务)$"
+)
+
+
+def _share(values: list[str], test) -> float:
+    values = [v for v in values if v.strip()]
+    return sum(1 for v in values if test(v)) / len(values) if len(values) >= 3 else 0.0
+
+
+def _looks(field: str):
+    from .normalize import power_type
+
+    if field == "basis":
+        return lambda v: bool(_CITATION.search(v))
+    if field == "power_type":
+        return lambda v: len(v) <= 20 and power_type(v) is not None
+    return lambda v: (
+        3 <= len(_WS_RE.sub("", v)) <= 80 and bool(_POWER_NAME.search(_WS_RE.sub("", v)))
+    )
+
+
+_WS_RE = re.compile(r"\s+")
+_NEEDS = {"name": 0.4, "power_type": 0.6, "basis": 0.5}
+
+
+def infer_columns(columns: list[Column], data: list[list[str]]) -> tuple[list[Column], list[str]]:
+    """Fill the name, power-type and basis columns the header did not name, from what the
+    columns hold (``对…的处罚`` phrases, type words, ``《…》第…条`` citations); returns the
+    columns and a note per column inferred."""
+    taken = {c.field for c in columns if c.field}
+    notes: list[str] = []
+    for wanted in ("basis", "power_type", "name"):
+        if wanted in taken:
+            continue
+        test = _looks(wanted)
+        best: tuple[float, int] | None = None
+        for k, col in enumerate(columns):
+            if col.field is not None:
+                continue
+            share = _share([r[col.index] if col.index < len(r) else "" for r in data], test)
+            if share >= _NEEDS[wanted] and (best is None or share > best[0]):
+                best = (share, k)
+        if best is None:
+            continue
+        share, k = best
+        col = columns[k]
+        columns[k] = Column(col.index, col.label, col.key, wanted)
+        taken.add(wanted)
+        label = f"'{col.label}'" if col.label else "without a header"
+        notes.append(
+            f"column {column_letter(col.index)} {label} read as {wanted} from its contents "
+            f"({share:.0%} of its cells look like one)"
+        )
+    return columns, notes
+
+
+def _headerless_start(rows: list[list[str]], scan: int = 15) -> int | None:
+    """For a table without a header row (a sheet continued from the one before): the row
+    above the first one that holds a power name and a type or a citation, or None."""
+    name, ptype, basis = _looks("name"), _looks("power_type"), _looks("basis")
+    for i, row in enumerate(rows[:scan]):
+        cells = [c for c in row if c.strip()]
+        has_name = any(name(c) for c in cells)
+        if has_name and (any(ptype(c) for c in cells) or any(basis(c) for c in cells)):
+            return i - 1
+    return None
 
 
 def _first_text(row: list[str]) -> str:

@@ -242,6 +242,8 @@ class Duty:
 
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[.．、,，)）]\s*")
 _HEADING = re.compile(r"^\s*([^\s：:，,。；]{2,14}责任)\s*[：:]\s*(.*)$")
+#: a heading glued to the end of the line before it (``…监督检查。 指导监督责任:``)
+_GLUED_HEADING = re.compile(r"(?<=[。；;])[^\S\n]*(?=[^\s：:，,。；]{2,14}责任\s*[：:])")
 _PHASE_WORDS = [
     "受理",
     "审查",
@@ -297,7 +299,7 @@ def split_duties(raw: str | None) -> list[Duty]:
             if text:
                 items.append((category, head, text))
 
-    for line in raw.replace("\r", "").split("\n"):
+    for line in _GLUED_HEADING.sub("\n", raw.replace("\r", "")).split("\n"):
         s = line.strip()
         if not s:
             continue

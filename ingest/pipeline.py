@@ -71,6 +71,8 @@ class DocumentReport:
     continuation_rows: int = 0  # rows merged into the item above (in the graph with it)
     quarantined: int = 0  # rows (and sheets) in the quarantine report
     error: str | None = None
+    #: columns read by their contents because their header did not say (sheet, column, why)
+    inferred_columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -89,6 +91,10 @@ class IngestResult:
     #: statute files that could not be read, and versions read twice (also in ``quarantine``)
     statute_errors: list[QuarantineEntry] = field(default_factory=list)
     statute_duplicates: list[QuarantineEntry] = field(default_factory=list)
+
+    def failures(self) -> list[DocumentReport]:
+        """The list files that gave no power: unreadable, or every row quarantined."""
+        return [d for d in self.documents if d.error]
 
     def triples(self) -> int:
         return sum(len(g) for _, g in self.graphs)
@@ -203,12 +209,26 @@ def ingest(
         g, rejected = builder.list_document(doc, hashes.get(f, ""))
         report.title, report.sheets, report.data_rows = doc.title, doc.sheets, doc.data_rows
         report.items = len(doc.items)
+        report.inferred_columns = list(doc.inferred)
         report.powers = len(doc.items) - len(rejected)
         report.distinct_powers = len(set(g.subjects(RDF.type, PRL.Power)))
         report.continuation_rows = sum(len(i.continuations) for i in doc.items)
         report.quarantined = len(doc.quarantine) + len(rejected)
         quarantine.extend(doc.quarantine)
         quarantine.extend(rejected)
+        if report.powers == 0:
+            # a list that gave no power at all is a failure, not a quiet quarantine line
+            why = (
+                f"all {doc.data_rows} data rows were quarantined"
+                if doc.data_rows
+                else "no table with a recognisable header (事项名称, 权力类型, 实施依据 …) "
+                "and data rows below it"
+            )
+            report.error = f"{f}: no power could be read from this file: {why}"
+            if not doc.quarantine and not rejected:
+                quarantine.append(
+                    QuarantineEntry(file=str(f), sheet=None, row=None, reason=report.error)
+                )
         document = next(iter(g.subjects(RDF.type, PRL.ListDocument)))
         assert isinstance(document, URIRef)  # list_document names the document by its IRI
         graphs.append((document, g))

@@ -147,6 +147,39 @@ def test_all_real_lists_conform_and_resolve(real_result):
     ]
 
 
+@pytest.mark.shared_data
+def test_two_rows_never_become_one_power(real_result):
+    """Rows of one list with the same body, name and sub-item but another legal basis (or
+    another sheet) are different powers: the four merges the shared lists used to make."""
+    g = real_result.union()
+    rows: dict[tuple[str, str | None, int], set[str]] = {}
+    for p in g.subjects(RDF.type, PRL.Power):
+        if (None, PRL.subItemOf, p) in g:
+            continue  # a sub-item's parent stands for all its rows
+        for src in g.objects(p, PROV.wasDerivedFrom):
+            file, row = g.value(src, PRL.fileName), g.value(src, PRL.rowNumber)
+            if file is not None and row is not None:
+                sheet = g.value(src, PRL.sheetName)
+                key = (str(file), None if sheet is None else str(sheet), row.toPython())
+                rows.setdefault(key, set()).add(str(p))
+    by_power: dict[str, set] = {}
+    for key, ps in rows.items():
+        for p in ps:
+            by_power.setdefault(p, set()).add(key)
+    # no power of one list rests on two of its rows (a power in two lists is two sources)
+    merged = [p for p, keys in by_power.items() if len(keys) > len({k[0] for k in keys})]
+    assert merged == [], [sorted(by_power[p]) for p in merged[:3]]
+    for split in (
+        ("附件：克拉玛依市市场监督管理局2024年权责清单.xls", "Sheet1", 341, 342),
+        ("克拉玛依市住房和城乡建设局2024年权责清单.xls", "准确版", 130, 141),
+        ("克拉玛依市生态环境局2024年权责清单.xls", "市生态环境局（217项）", 70, 138),
+    ):
+        file, sheet, a, b = split
+        assert rows[(file, sheet, a)].isdisjoint(rows[(file, sheet, b)]), split
+    forestry = "克拉玛依市林业和草原系统2024年地县两级权责清单指导目录.xls"
+    assert rows[(forestry, "地州级", 11)].isdisjoint(rows[(forestry, "区县级", 11)])
+
+
 def test_unreadable_and_duplicate_statutes_are_reported(tmp_path):
     """A statute file that cannot be parsed, and a second copy of a version, end in the
     quarantine report; the citations of the unreadable one say why they found nothing."""
