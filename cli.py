@@ -130,6 +130,7 @@ def ingest_cmd(
     write_graph(result, out)
     json_path, text_path = write_quarantine(result, out)
     if quiet:
+        _fail_on_lost_files(result)
         return
     click.echo(f"{'file':<60} {'rows':>5} {'powers':>6} {'quarantined':>11}")
     for d in result.documents:
@@ -138,6 +139,8 @@ def ingest_cmd(
             click.echo(f"{name:<60} ERROR {d.error}")
         else:
             click.echo(f"{name:<60} {d.data_rows:>5} {d.powers:>6} {d.quarantined:>11}")
+        for note in d.inferred_columns:
+            click.echo(f"    inferred: {note}")
     c = result.citations
     click.echo(
         f"citations: {c['citations']} {json.dumps(c['by_status'], ensure_ascii=False)}; "
@@ -154,6 +157,21 @@ def ingest_cmd(
         f"{result.seconds} s; quarantine: {len(result.quarantine)} entries in {json_path} and "
         f"{text_path}"
     )
+    _fail_on_lost_files(result)
+
+
+def _fail_on_lost_files(result) -> None:
+    """Exit 1 naming every list file that gave no power (the others were still used)."""
+    failures = result.failures()
+    if failures:
+        for d in failures:
+            click.echo(f"Error: {d.error}", err=True)
+        n = len(failures)
+        click.echo(
+            f"Error: {n} of {len(result.documents)} list files gave no power (see above)",
+            err=True,
+        )
+        sys.exit(1)
 
 
 def _powers(result) -> int:
@@ -352,6 +370,8 @@ def load_cmd(paths, statutes, no_validate, **store_opts) -> None:
         f"store now holds {c.powers} powers, {c.bodies} bodies, {c.instruments} statute versions"
     )
     store.close()
+    if report.ingest is not None:
+        _fail_on_lost_files(report.ingest)
 
 
 @main.command("serve")
@@ -438,6 +458,60 @@ def ask_cmd(question, limit, as_json, **store_opts) -> None:
         src = a["provenance"][0] if a["provenance"] else None
         if src:
             click.echo(f"   来源: {src['file']} {src['sheet'] or ''} 第{src['row']}行")
+
+
+@main.group("report")
+def report_group() -> None:
+    """Reports over what the store holds, for the people who fix the lists."""
+
+
+@report_group.command("citations")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["mismatch", "version", "unresolved"]),
+    help="Only these kinds (repeatable; default: all three).",
+)
+@click.option(
+    "--xlsx",
+    "xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the findings to this .xlsx workbook.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--limit", default=50, show_default=True, help="Print at most this many.")
+@store_options
+def report_citations_cmd(kinds, xlsx, as_json, limit, **store_opts) -> None:
+    """Citations a legal officer should look at: quotes that are not the numbered provision
+    (mismatch), versions the corpus lacks or that the quote overrode (version), and
+    citations that did not resolve (unresolved), each with file, sheet, row, the cell text,
+    what was linked and why."""
+    from prl.graph_api.answers.findings import KINDS, citation_findings, findings_xlsx
+
+    store = open_store_or_fail(make_settings(**store_opts))
+    found = citation_findings(store, kinds or KINDS)
+    store.close()
+    if xlsx:
+        xlsx.write_bytes(findings_xlsx(found))
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
+        return
+    counts = {k: sum(f.kind == k for f in found) for k in (kinds or KINDS)}
+    click.echo(
+        f"{len(found)} citation findings: "
+        + ", ".join(f"{n} {k}" for k, n in counts.items())
+        + (f"; written to {xlsx}" if xlsx else "")
+    )
+    for f in found[:limit]:
+        where = f"{f.file}" + (f", {f.sheet}" if f.sheet else "") + f", 第{f.row}行"
+        click.echo(f"[{f.kind}] {where}: {f.power}")
+        click.echo(f"   引文: {f.text[:80].replace(chr(10), ' ')}")
+        if f.linked:
+            click.echo(f"   链接: {f.linked}")
+        click.echo(f"   说明: {f.why}")
+    if len(found) > limit:
+        click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
 
 
 def curl(url: str, path: str, *, accept: str | None = None, **params: str) -> str:

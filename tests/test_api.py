@@ -332,3 +332,31 @@ def test_a_malformed_upload_is_422_on_every_store(client, body):
     msg = r.json()["detail"][0]["msg"]
     assert "the request body, line 1" in msg and "/tmp" not in msg
     assert client.get("/health").json()["counts"] == before
+
+
+def test_citation_report_json_and_xlsx(client):
+    r = client.get("/v1/reports/citations", params={"page_size": 100})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] == sum(body["counts"].values()) and body["total"] > 0
+    kinds = {i["kind"] for i in body["items"]}
+    assert kinds <= {"mismatch", "version", "unresolved"}
+    first = body["items"][0]
+    assert first["file"] and first["text"] and first["why"]
+    r = client.get("/v1/reports/citations", params={"kind": "mismatch"})
+    mismatches = r.json()
+    assert set(mismatches["counts"]) == {"mismatch"}
+    assert all(i["kind"] == "mismatch" for i in mismatches["items"])
+    assert mismatches["total"] == body["counts"]["mismatch"]
+    r = client.get("/v1/reports/citations", params={"kind": "nonsense"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "kind"
+    r = client.get("/v1/reports/citations", params={"format": "xlsx"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(BytesIO(r.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:4] == ("类别", "文件", "工作表", "行") and len(rows) == body["total"] + 1

@@ -17,7 +17,7 @@ from prl.graph_api.web.cache import AnswerCache
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """An app serving ``store`` (or the store the settings name)."""
-    from prl.graph_api.web.routes import browse, documents, powers, sparql, system
+    from prl.graph_api.web.routes import browse, documents, powers, reports, sparql, system
 
     settings = settings or Settings()
 
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def corrupt(request: Request, exc: StoreCorrupt):
         return JSONResponse({"detail": f"store unreadable: {exc}"}, status_code=503)
 
-    for module in (powers, browse, system, sparql, documents):
+    for module in (powers, browse, system, sparql, documents, reports):
         app.include_router(module.router)
     return app
 

@@ -70,6 +70,13 @@ class Citation(_Model):
     cited_title: str | None
     resolution: str  # subdivision, instrument, unresolved
     unresolved_reason: str | None
+    #: the quoted article text against the linked one: verified, unverified (nothing quoted,
+    #: or nothing linked), mismatch (the quote is not the numbered provision)
+    verification: str | None
+    match_score: float | None  # 0..1
+    version_basis: str | None  # why this version: revision-note, in-force, quote, only, newest
+    meant_version: str | None  # the version date the list's revision note names
+    listed_references: list[str]  # the list's own numbers, when the link goes elsewhere
     subdivisions: list[SubdivisionText]
     text: str  # as written in the list
 
@@ -140,6 +147,28 @@ class _Paged(_Model):
 
 class PowersPage(_Paged):
     items: list[PowerSummary]
+
+
+class CitationFinding(_Model):
+    kind: str  # mismatch, version, unresolved
+    file: str
+    sheet: str | None
+    row: int | None
+    power: str
+    power_iri: str
+    bodies: list[str]
+    role: str  # basis (实施依据) or duty-basis (责任事项依据)
+    text: str  # the citation as written in the cell
+    cited_title: str | None
+    linked: str | None  # the version and provisions linked, in words
+    listed: list[str]  # the list's own numbers when the link goes elsewhere or nowhere
+    score: float | None
+    why: str
+
+
+class CitationFindings(_Paged):
+    counts: dict[str, int]  # findings of each kind asked for, over all pages
+    items: list[CitationFinding]
 
 
 class RefsPage(_Paged):

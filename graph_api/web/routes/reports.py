@@ -1,0 +1,65 @@
+"""/v1/reports/citations: the citation findings a legal officer acts on, as JSON or .xlsx."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from prl.graph_api.answers.findings import KINDS, CitationFinding, citation_findings, findings_xlsx
+from prl.graph_api.store import Store
+from prl.graph_api.web import models
+from prl.graph_api.web.deps import SettingsDep, StoreDep
+from prl.graph_api.web.paths import page_view
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=models.errors(503))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Kind = Literal["mismatch", "version", "unresolved"]
+
+_lock = threading.Lock()
+_cached: dict[int, tuple[object, list[CitationFinding]]] = {}
+
+
+def _findings(store: Store) -> list[CitationFinding]:
+    """All findings, computed once per state of the store (its counts change with a load)."""
+    state = store.counts()
+    with _lock:
+        hit = _cached.get(id(store))
+        if hit is not None and hit[0] == state:
+            return hit[1]
+        found = citation_findings(store, KINDS)
+        _cached.clear()
+        _cached[id(store)] = (state, found)
+        return found
+
+
+@router.get(
+    "/citations",
+    summary="Citations to check: quotes that are not the numbered provision, versions, unresolved",
+    response_model=models.CitationFindings,
+    responses={200: {"content": {XLSX: {}}, "description": "JSON, or .xlsx with format=xlsx"}},
+)
+def citations_report(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    kind: Annotated[list[Kind] | None, Query(description="only these kinds")] = None,
+    format: Annotated[Literal["json", "xlsx"] | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Any:
+    kinds = set(kind or KINDS)
+    found = [f for f in _findings(store) if f.kind in kinds]
+    wants_xlsx = format == "xlsx" or (format is None and XLSX in request.headers.get("accept", ""))
+    if wants_xlsx:
+        return Response(
+            findings_xlsx(found),
+            media_type=XLSX,
+            headers={"Content-Disposition": 'attachment; filename="citation-findings.xlsx"'},
+        )
+    size = min(page_size, settings.max_page_size)
+    items = [f.as_dict() for f in found[(page - 1) * size : page * size]]
+    body = page_view(len(found), page, size, items)
+    body["counts"] = {k: sum(f.kind == k for f in found) for k in KINDS if k in kinds}
+    return body
