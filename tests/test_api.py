@@ -349,7 +349,7 @@ def test_citation_report_json_and_xlsx(client):
     assert all(i["kind"] == "mismatch" for i in mismatches["items"])
     assert mismatches["total"] == body["counts"]["mismatch"]
     r = client.get("/v1/reports/citations", params={"kind": "nonsense"})
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "kind"
+    assert r.status_code == 422 and "kind" in r.json()["detail"][0]["loc"]
     r = client.get("/v1/reports/citations", params={"format": "xlsx"})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
