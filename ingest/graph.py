@@ -374,7 +374,9 @@ class GraphBuilder:
         if res.verification:
             g.add((ci, PRL.verification, Literal(res.verification)))
         if res.score is not None:
-            g.add((ci, PRL.matchScore, Literal(f"{res.score:.3f}", datatype=XSD.decimal)))
+            # the canonical lexical form (no trailing zeros), which the stores keep as it is
+            score = f"{res.score:.3f}".rstrip("0").rstrip(".") or "0"
+            g.add((ci, PRL.matchScore, Literal(score, datatype=XSD.decimal)))
         if res.version_basis:
             g.add((ci, PRL.versionBasis, Literal(res.version_basis)))
         if res.meant_version:
