@@ -89,6 +89,12 @@ def real_result():
 
 
 @pytest.fixture(scope="session")
+def real_graph(real_result):
+    """All graphs of ``real_result`` as one rdflib graph (built once: some seconds)."""
+    return real_result.union()
+
+
+@pytest.fixture(scope="session")
 def real_nq(real_result, tmp_path_factory) -> Path:
     from prl.ingest.pipeline import write_graph
 

@@ -52,11 +52,6 @@ def test_gold_file_shape():
 
 
 # ------------------------------------------------------------------ against the graph
-@pytest.fixture(scope="module")
-def real_graph(real_result) -> Graph:
-    return real_result.union()
-
-
 def power_index(g: Graph) -> dict[str, list[dict]]:
     """label -> [{bodies, instruments, sources}] for every prl:Power."""
     index: dict[str, list[dict]] = defaultdict(list)
