@@ -19,7 +19,7 @@ from datetime import date as _date
 from typing import Any, Protocol
 
 from prl.ingest.numerals import CN_NUMERAL_CHARS, to_int
-from prl.ingest.records import ArticleRef, Citation, Resolution
+from prl.ingest.records import LAST, ArticleRef, Citation, Resolution
 
 _NUM = rf"[0-9０-９{CN_NUMERAL_CHARS}]+"
 _KNOWN_TAGS = set(
@@ -41,6 +41,7 @@ _RANGE_RE = re.compile(r"\s*(?:至|到|——|—|－|–|-|~|～)\s*")
 _JOIN_RE = re.compile(r"[^\S\n]+(?=第)")
 _EMPTY_RE = re.compile(r"(?=第)")
 _BRACKET_NEXT_RE = re.compile(rf"(?=[（(]\s*{_NUM}\s*[)）])")
+_LAST_RE = re.compile(r"(?=末[款项])")
 _ANNEX_RE = re.compile(
     rf"附件\s*(?:{_NUM})?\s*(?:目录)?\s*[：:]?\s*(?:《[^》\n]{{0,60}}》)?\s*(?=第)"
 )
@@ -59,7 +60,10 @@ def _part_at(
 ) -> tuple[str | None, int, int | None, bool, int] | None:
     """One numbered part at ``p``: (unit, number, 之-suffix, has 第, end) or None.
 
-    ``bare`` accepts a plain numeral (the ``二`` of ``第一、二、五项``, in a list)."""
+    ``bare`` accepts a plain numeral (the ``二`` of ``第一、二、五项``, in a list); ``末款`` is
+    the last 款 (number ``LAST``)."""
+    if s.startswith(("末款", "末项"), p):
+        return s[p + 1], LAST, None, False, p + 2
     m = _PART_RE.match(s, p)
     if not m:
         return None
@@ -100,6 +104,7 @@ def _match_refs(s: str, pos: int, ctx: ArticleRef | None) -> tuple[list[ArticleR
             (_JOIN_RE, " "),
             (_EMPTY_RE, ""),
             (_BRACKET_NEXT_RE, ","),  # 第（三）（四）（五）项
+            (_LAST_RE, ""),  # 第十条末款
         ):
             m = regex.match(s, p)
             if m is None:
@@ -108,7 +113,11 @@ def _match_refs(s: str, pos: int, ctx: ArticleRef | None) -> tuple[list[ArticleR
             nxt = _part_at(s, m.end(), bare)
             # a list or range takes any part; a bare 第 part must follow directly, or
             # after a space carry its unit (第五条 第二款, not 第十条 第三人)
-            if nxt and (link in (",", "-") or (nxt[3] and (nxt[0] is not None or not link))):
+            if nxt and (
+                link in (",", "-")
+                or (nxt[3] and (nxt[0] is not None or not link))
+                or (regex is _LAST_RE and nxt[1] == LAST)
+            ):
                 links.append(link)
                 p = m.end()
                 break
@@ -699,10 +708,12 @@ def _ref_path(ref: ArticleRef, available: set[str]) -> tuple[str, bool]:
     """(path, present) for one reference; 条+项 without 款 finds the unique 款 that has it."""
     if ref.article is None and ref.chapter is None:
         return (f"point_{ref.point}" if ref.point is not None else "?"), False
+    art = ArticleRef(article=ref.article, article_suffix=ref.article_suffix).path()
+    if ref.article is not None and LAST in (ref.paragraph, ref.point):
+        return _last(ref, art, available)
     path = ref.path()
     if path in available:
         return path, True
-    art = ArticleRef(article=ref.article, article_suffix=ref.article_suffix).path()
     if ref.article is not None and ref.point is not None and ref.paragraph is None:
         pat = re.compile(rf"{re.escape(art)}__para_\d+__point_{ref.point}")
         hits = [p for p in available if pat.fullmatch(p)]
@@ -715,6 +726,28 @@ def _ref_path(ref: ArticleRef, available: set[str]) -> tuple[str, bool]:
         if len(paras) == 1 and point in available:
             return point, True
     return path, False
+
+
+def _last(ref: ArticleRef, art: str, available: set[str]) -> tuple[str, bool]:
+    """末款 / 末项: the last 款 of the article (or the last 项 of its 款)."""
+    paras = sorted(
+        int(m[1]) for p in available if (m := re.fullmatch(rf"{re.escape(art)}__para_(\d+)", p))
+    )
+    if not paras:
+        return ref.path(), False
+    para = paras[-1] if ref.paragraph == LAST else ref.paragraph or 1
+    found = f"{art}__para_{para}"
+    if ref.point is None:
+        return found, found in available
+    if ref.point != LAST:
+        found = f"{found}__point_{ref.point}"
+        return found, found in available
+    points = sorted(
+        int(m[1])
+        for p in available
+        if (m := re.fullmatch(rf"{re.escape(found)}__point_(\d+)", p))
+    )
+    return (f"{found}__point_{points[-1]}", True) if points else (ref.path(), False)
 
 
 def _locate(refs: list[ArticleRef], available: set[str]) -> tuple[list[str], list[str]]:

@@ -180,6 +180,9 @@ class Instrument:
 
 
 # --------------------------------------------------------------------------- citations
+LAST = 0  # the number of 末款 / 末项: the last one (no real 款 or 项 is numbered 0)
+
+
 @dataclass(frozen=True)
 class ArticleRef:
     """A reference inside an instrument: an article, optionally 款 and 项, or a chapter."""
@@ -200,9 +203,9 @@ class ArticleRef:
             return p
         p = f"art_{self.article}" + (f"_{self.article_suffix}" if self.article_suffix else "")
         if self.paragraph is not None:
-            p += f"__para_{self.paragraph}"
+            p += f"__para_{'last' if self.paragraph == LAST else self.paragraph}"
         if self.point is not None:
-            p += f"__point_{self.point}"
+            p += f"__point_{'last' if self.point == LAST else self.point}"
         return p
 
 

@@ -450,6 +450,8 @@ def cite(body: str, title: str = "中华人民共和国食品安全法") -> Cita
         ("第二十六条第一款第（三）项", "subdivision", None, ["art_26__para_1__point_3"], []),
         ("第十条第（三）项", "subdivision", None, ["art_10__para_2__point_3"], []),
         ("第十条之一", "subdivision", None, ["art_10_1"], []),
+        ("第十条末款", "subdivision", None, ["art_10__para_2"], []),
+        ("第十条末款第（三）项", "subdivision", None, ["art_10__para_2__point_3"], []),
         ("第九章", "subdivision", None, ["chp_9"], []),
         ("第一百三十条、第九百条", "subdivision", None, ["art_130"], ["art_900"]),
         ("第九百条", "unresolved", "article-not-in-instrument", [], ["art_900"]),
@@ -703,3 +705,34 @@ def r_reason(c: Citation) -> str | None:
 )
 def test_note_dates(note: str, expected: tuple) -> None:
     assert note_dates(note) == expected
+
+
+@pytest.mark.parametrize(
+    ("refs", "paths"),
+    [
+        (
+            "第三十三条第一、二、三、五项",
+            ["art_33__point_1", "art_33__point_2", "art_33__point_3", "art_33__point_5"],
+        ),
+        (
+            "第六十二条第（三）（四）（五）项",
+            ["art_62__point_3", "art_62__point_4", "art_62__point_5"],
+        ),
+        ("第三条第二、三、四款", ["art_3__para_2", "art_3__para_3", "art_3__para_4"]),
+        ("第二十七第二款", ["art_27__para_2"]),
+        ("第十条第二款、末款", ["art_10__para_2", "art_10__para_last"]),
+        ("第五条（一）", ["art_5"]),
+    ],
+)
+def test_reference_forms(refs: str, paths: list[str]) -> None:
+    c = one(f"【法律】《中华人民共和国食品安全法》\n    {refs}：text")
+    assert [r.path() for r in c.refs] == paths
+
+
+def test_a_reference_inside_the_quoted_article_is_part_of_the_quote() -> None:
+    cits = parse_basis(
+        "【法律】《中华人民共和国畜牧法》（2015年修正）\n    第六十条：违反本法规定，销售种畜禽的，"
+        "依照《中华人民共和国种子法》的有关规定处罚。\n【法规】《种畜禽管理条例》\n    第十条：text"
+    )
+    assert [c.title for c in cits] == ["中华人民共和国畜牧法", "种畜禽管理条例"]
+    assert "依照《中华人民共和国种子法》的有关规定处罚" in cits[0].quoted_text
