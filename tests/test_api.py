@@ -334,6 +334,20 @@ def test_a_malformed_upload_is_422_on_every_store(client, body):
     assert client.get("/health").json()["counts"] == before
 
 
+def test_a_put_holds_only_its_own_document(client, sample):
+    name, g = next((n, g) for n, g in sample.graphs if "/id/list/" in str(n))
+    body = "".join(
+        ln[:-2] + f" <{name}> .\n" for ln in g.serialize(format="nt").splitlines() if ln
+    ).encode()
+    before = client.get("/health").json()["counts"]
+    r = client.put(
+        "/v1/documents/another", content=body, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert r.status_code == 422, r.text
+    assert f"<{name}> is another list document" in r.json()["detail"][0]["msg"]
+    assert client.get("/health").json()["counts"] == before
+
+
 def test_citation_report_json_and_xlsx(client):
     r = client.get("/v1/reports/citations", params={"page_size": 100})
     assert r.status_code == 200, r.text

@@ -566,3 +566,32 @@ def test_citation_findings_are_the_graphs_mismatches(loaded, oracle):
     assert all(f.why and f.kind == "mismatch" for f in found)
     every = citation_findings(loaded)
     assert {f.kind for f in every} == {"mismatch", "version", "unresolved"}
+
+
+def test_a_document_upload_holds_that_document_only(empty, sample, small_nq):
+    """``load_nquads(…, document=…)``: the graph of another list document, or none of this
+    one's, is refused before anything is written; shared graphs may come along."""
+    from prl.graph_api.store import StoreInputError
+
+    (a, _), (b, _) = docs(sample)[:2]
+    data = "".join(nquads_of(sample, a)).encode()
+    before = state(empty)
+    with pytest.raises(StoreInputError) as error:
+        empty.load_nquads(data, source="upload.nq", document=b)
+    assert f"<{a}> is another list document" in str(error.value) and error.value.line == 1
+    shared = "".join(nquads_of(sample, None)).encode()  # no list document at all
+    with pytest.raises(StoreInputError, match="no quad in the graph of the document"):
+        empty.load_nquads(shared, source="upload.nq", document=a)
+    assert state(empty) == before
+    assert empty.load_nquads(data + shared, source="upload.nq", document=a) > 0
+    assert empty.counts().documents == 1
+
+
+def nquads_of(sample, document: str | None) -> list[str]:
+    """N-Quads lines of one document's graph, or (``None``) of the shared graphs."""
+    out = []
+    for name, g in sample.graphs:
+        if (str(name) == document) if document else not is_document_graph(str(name)):
+            suffix = f" <{name}> .\n"
+            out += [ln[:-2] + suffix for ln in g.serialize(format="nt").splitlines() if ln]
+    return out

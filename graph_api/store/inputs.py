@@ -23,13 +23,17 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 from prl.graph_api.store.errors import StoreError, StoreInputError
+from prl.ontology.namespaces import is_document_graph
 
 
-def read_nquads(source: Path | bytes, name: str) -> Iterator[ox.Quad]:
+def read_nquads(source: Path | bytes, name: str, document: str | None = None) -> Iterator[ox.Quad]:
     """The quads of an N-Quads file (``Path``) or document (``bytes``), checked; ``name``
-    names the source in errors (a file name, never a server's temporary path).
+    names the source in errors (a file name, never a server's temporary path). With
+    ``document``, the input must hold that list document's graph and no other document's
+    (shared graphs, such as bodies or statutes, may come with it).
 
-    :raises StoreInputError: a syntax error, or a quad prl does not load
+    :raises StoreInputError: a syntax error, a quad prl does not load, or (with
+        ``document``) a graph of another document or none of this one
     :raises StoreError: the file cannot be read
     """
     if isinstance(source, bytes):
@@ -37,13 +41,22 @@ def read_nquads(source: Path | bytes, name: str) -> Iterator[ox.Quad]:
     else:
         quads = ox.parse(path=str(source), format=ox.RdfFormat.N_QUADS)
     n = 0
+    seen = False
     try:
         for q in quads:
             n += 1
             problem = _problem(q)
+            if problem is None and document is not None:
+                g = q.graph_name.value  # _problem: a named graph
+                if g == document:
+                    seen = True
+                elif is_document_graph(g):
+                    problem = f"the graph <{g}> is another list document than <{document}>"
             if problem:
                 raise StoreInputError(problem, source=name, line=_line_of(source, n))
             yield q
+        if document is not None and not seen:
+            raise StoreInputError(f"no quad in the graph of the document <{document}>", source=name)
     except SyntaxError as e:
         raise StoreInputError(e.msg, source=name, line=e.lineno, column=e.offset) from None
     except OSError as e:

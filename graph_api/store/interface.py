@@ -64,10 +64,14 @@ class Store(Protocol):
             graph or a blank node (the line is named; nothing is written)
         """
 
-    def load_nquads(self, data: bytes, *, source: str = "upload") -> int:
+    def load_nquads(
+        self, data: bytes, *, source: str = "upload", document: str | None = None
+    ) -> int:
         """``load_file`` for N-Quads in memory (an upload); ``source`` names it in errors.
+        With ``document`` (a list document's IRI), the data must hold that document's graph
+        and no other document's; shared graphs may come with it.
 
-        :raises StoreInputError: as ``load_file``
+        :raises StoreInputError: as ``load_file``, or a graph of another document
         """
 
     def remove_document(self, document: str) -> bool:

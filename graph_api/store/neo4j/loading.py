@@ -67,7 +67,7 @@ class Loader:
         self._rewrite_documents(self._load(batch, replace=is_document_graph(name)))
 
     @cycle_collection_paused()
-    def load_nquads(self, source: Path | bytes, name: str) -> int:
+    def load_nquads(self, source: Path | bytes, name: str, document: str | None = None) -> int:
         """Check the whole input (``read_nquads``: a bad one changes nothing), then stream it
         graph by graph into ``self.writers`` parallel write transactions. Documents a graph
         leaves to rewrite (``_write_documents``) are rewritten at the end.
@@ -80,7 +80,7 @@ class Loader:
         document is handed on when the next document starts. Only a document that comes back
         after another document is merged in a second transaction. On the first failure no
         new graph is started; documents already committed stay."""
-        for _ in read_nquads(source, name):
+        for _ in read_nquads(source, name, document):
             pass
         n = max(1, self.writers)
         inboxes: list[queue.Queue] = [queue.Queue(maxsize=2) for _ in range(n)]

@@ -70,8 +70,10 @@ class Neo4jStore:
         path = Path(path)
         return self._loader.load_nquads(path, path.name)
 
-    def load_nquads(self, data: bytes, *, source: str = "upload") -> int:
-        return self._loader.load_nquads(data, source)
+    def load_nquads(
+        self, data: bytes, *, source: str = "upload", document: str | None = None
+    ) -> int:
+        return self._loader.load_nquads(data, source, document)
 
     def remove_document(self, document: str) -> bool:
         return self._loader.remove_document(document)

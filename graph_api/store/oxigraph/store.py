@@ -203,14 +203,16 @@ class OxigraphStore:
         path = Path(path)
         return self._load(path, path.name)
 
-    def load_nquads(self, data: bytes, *, source: str = "upload") -> int:
-        return self._load(data, source)
+    def load_nquads(
+        self, data: bytes, *, source: str = "upload", document: str | None = None
+    ) -> int:
+        return self._load(data, source, document)
 
-    def _load(self, source: Path | bytes, name: str) -> int:
+    def _load(self, source: Path | bytes, name: str, document: str | None = None) -> int:
         with self._write:
             with self._errors(f"reading the store before loading {name}"):
                 empty = self._index.count() == 0 and next(self._store.named_graphs(), None) is None
-            plan, undo = self._read(source, name, empty)
+            plan, undo = self._read(source, name, empty, document)
             with self._errors(f"loading {name}"):
                 before = self._powers_in(g for g in plan.graphs if g not in undo.drop)
                 self._index.mark_dirty()
@@ -221,13 +223,15 @@ class OxigraphStore:
                 self._indexed(undo, lambda: self._index_load(plan, undo, before))
         return plan.quads
 
-    def _read(self, source: Path | bytes, name: str, empty: bool) -> tuple[_Plan, _Undo]:
+    def _read(
+        self, source: Path | bytes, name: str, empty: bool, document: str | None = None
+    ) -> tuple[_Plan, _Undo]:
         """Read and check the whole input before anything is written: the plan of the load
         and how to undo it."""
         plan, undo = _Plan(rows=Q.FileRows() if empty else None), _Undo(clear=empty)
         state: dict[ox.NamedNode, str] = {}  # graph -> "new", "replaced" or "merged"
         with self._errors(f"reading the store while loading {name}"):
-            for quad in read_nquads(source, name):
+            for quad in read_nquads(source, name, document):
                 plan.quads += 1
                 g = quad.graph_name
                 assert isinstance(g, ox.NamedNode)  # read_nquads: named graphs only

@@ -23,14 +23,17 @@ async def put_document(
     document_id: str, store: StoreDep, cache: CacheDep, _: TokenDep, request: Request
 ) -> DocumentLoaded:
     """Body: N-Quads written by ``prl ingest`` holding this document's graph (and any shared
-    graphs). Needs the API token."""
+    graphs: bodies, statutes, code lists); a graph of another list document, or no quad in
+    this one's, is refused with 422 naming it, and nothing is written. Needs the API token."""
     data = await request.body()
     if not data:
         raise HTTPException(
             422, [{"loc": ["body"], "msg": "empty body: send N-Quads", "type": "value_error"}]
         )
     try:
-        n = await run_in_threadpool(store.load_nquads, data, source="the request body")
+        n = await run_in_threadpool(
+            store.load_nquads, data, source="the request body", document=LIST + document_id
+        )
     except StoreInputError as e:
         raise HTTPException(
             422, [{"loc": ["body"], "msg": f"not N-Quads prl loads: {e}", "type": "value_error"}]
