@@ -11,10 +11,10 @@ The default graph is the union of all named graphs. Updates can never run (``Sto
 parses queries only); a text that is an update, or that uses ``SERVICE`` (pyoxigraph would
 make the HTTP call: not from a public endpoint), raises ``QueryRefused``; a text that does
 not parse, ``QueryInvalid``. The query runs in
-a worker thread; when it has not finished after ``timeout`` seconds ``QueryTimeout`` is
-raised and the worker is abandoned: it stops at the next row it reads, but a query still
-sorting or aggregating runs on until that step ends. At most ``MAX_RUNNING`` queries run at
-once, abandoned ones included; beyond that ``QueryTimeout`` says the endpoint is busy.
+a worker process of ``query_pool`` over a snapshot of the store (killed when it has not
+finished after ``timeout`` seconds: ``QueryTimeout``); an in-memory store runs it in a thread
+(``run``), abandoned at the timeout. At most ``MAX_RUNNING`` queries run at once; beyond that
+``QueryTimeout`` says the endpoint is busy.
 """
 
 from __future__ import annotations
@@ -46,9 +46,82 @@ def _keywords(query: str) -> str:
 
 
 def check(query: str) -> None:
-    bare = _keywords(query)
-    if _SERVICE.search(bare):
-        raise QueryRefused("SERVICE (federated query) is not allowed on this endpoint")
+    """Refuse what this endpoint never runs, decided on the parsed query: an update (LOAD
+    included) and SERVICE. A text rdflib's parser does not read (SPARQL-star, say) is
+    checked by its words instead, and pyoxigraph then decides whether it is a query."""
+    refusal = _parsed_refusal(query)
+    if refusal:
+        raise QueryRefused(refusal)
+    if refusal is None and _SERVICE.search(query):
+        # not parsed: the word anywhere (in an IRI, behind an escape) is enough to refuse
+        raise QueryRefused(
+            "SERVICE (federated query) is not allowed on this endpoint (the query mentions "
+            "SERVICE and could not be checked further)"
+        )
+
+
+_READ_ONLY = "this endpoint is read-only: SPARQL updates (LOAD included) are refused"
+
+
+def _parsed_refusal(query: str) -> str | None:
+    """Why the parsed query is refused, "" when it is a query with nothing to refuse, None
+    when rdflib's parser does not read it."""
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        tree = parseQuery(query)
+    except Exception:  # noqa: BLE001 - not a query rdflib reads: maybe an update
+        try:
+            parseUpdate(query)
+        except Exception:  # noqa: BLE001 - neither: left to pyoxigraph's parser
+            return None
+        return _READ_ONLY
+    if _holds(tree, "ServiceGraphPattern"):
+        return "SERVICE (federated query) is not allowed on this endpoint"
+    return ""  # parsed: nothing to refuse
+
+
+def _holds(node, name: str, depth: int = 0) -> bool:
+    """Whether a parse tree holds a part named ``name`` (rdflib's ``CompValue``)."""
+    if depth > 500:
+        return True  # deeper than any real query: refuse rather than guess
+    if getattr(node, "name", None) == name:
+        return True
+    if isinstance(node, str | bytes | int | float) or node is None:
+        return False
+    if isinstance(node, dict):
+        return any(_holds(v, name, depth + 1) for v in node.values())
+    try:
+        items = list(node)  # lists, tuples and pyparsing's ParseResults
+    except TypeError:
+        return False
+    return any(_holds(v, name, depth + 1) for v in items)
+
+
+def execute(store: ox.Store, query: str, *, limit: int, accept: str = "") -> tuple[bytes, str]:
+    """Check and run one query in this thread: (body, media type); see the module."""
+    check(query)
+    try:
+        results = store.query(query, use_default_graph_as_union=True)
+        return _format(results, limit, accept, threading.Event())
+    except SyntaxError as e:
+        if _UPDATE.search(_keywords(query)):
+            raise QueryRefused(_READ_ONLY) from None
+        raise QueryInvalid(str(e)) from None
+
+
+def _format(results, limit: int, accept: str, stop: threading.Event) -> tuple[bytes, str]:
+    if isinstance(results, ox.QueryBoolean):
+        body = {"head": {}, "boolean": bool(results)}
+        return json.dumps(body).encode(), "application/sparql-results+json"
+    if isinstance(results, ox.QuerySolutions):
+        kinds: tuple[str, ...] = (
+            "application/sparql-results+json",
+            "text/csv",
+            "text/tab-separated-values",
+        )
+        return _select(results, limit, _media(accept, kinds), stop)
+    return _graph(results, limit, _media(accept, ("application/n-triples", "text/turtle")), stop)
 
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -128,6 +201,12 @@ def _media(accept: str, kinds: tuple[str, ...]) -> str:
 def run(
     store: ox.Store, query: str, *, timeout: float, limit: int, accept: str = ""
 ) -> tuple[bytes, str]:
+    """``execute`` in a thread of this process, for a store without a folder (in memory):
+    a timed-out query is abandoned, not stopped (stores on disk use ``query_pool``)."""
+    from prl.graph_api.store.oxigraph.query_pool import MAX_NESTING, nesting
+
+    if nesting(query) > MAX_NESTING:
+        raise QueryInvalid(f"the query nests deeper than {MAX_NESTING} levels")
     check(query)
     if not _slots.acquire(blocking=False):
         raise QueryTimeout(
@@ -139,19 +218,7 @@ def run(
     def work() -> None:
         try:
             results = store.query(query, use_default_graph_as_union=True)
-            if isinstance(results, ox.QueryBoolean):
-                body = {"head": {}, "boolean": bool(results)}
-                out["ok"] = (json.dumps(body).encode(), "application/sparql-results+json")
-            elif isinstance(results, ox.QuerySolutions):
-                kinds: tuple[str, ...] = (
-                    "application/sparql-results+json",
-                    "text/csv",
-                    "text/tab-separated-values",
-                )
-                out["ok"] = _select(results, limit, _media(accept, kinds), stop)
-            else:
-                kinds = ("application/n-triples", "text/turtle")
-                out["ok"] = _graph(results, limit, _media(accept, kinds), stop)
+            out["ok"] = _format(results, limit, accept, stop)
         except BaseException as e:  # handed to the caller
             out["error"] = e
         finally:
@@ -166,7 +233,7 @@ def run(
     e = out.get("error")
     if isinstance(e, SyntaxError):
         if _UPDATE.search(_keywords(query)):
-            raise QueryRefused("this endpoint is read-only: SPARQL updates are refused") from None
+            raise QueryRefused(_READ_ONLY) from None
         raise QueryInvalid(str(e)) from None
     if isinstance(e, OSError):
         raise StoreError(f"SPARQL query failed: {e}") from e

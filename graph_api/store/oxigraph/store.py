@@ -58,9 +58,10 @@ from prl.graph_api.store.models import (
 )
 from prl.graph_api.store.name_index import Memo
 from prl.graph_api.store.oxigraph import queries as Q
+from prl.graph_api.store.oxigraph.query_pool import QueryPool
 from prl.graph_api.store.oxigraph.reads import Lookup
 from prl.graph_api.store.oxigraph.side_index import PowerIndex, PowerRow, SummaryRow
-from prl.graph_api.store.oxigraph.sparql import run
+from prl.graph_api.store.oxigraph.sparql import MAX_RUNNING, run
 from prl.graph_api.store.oxigraph.terms import (
     RDF_TYPE,
     node,
@@ -141,6 +142,9 @@ class OxigraphStore:
                     (self.path / f"search.sqlite3{suffix}").unlink(missing_ok=True)
                 self._index = PowerIndex(self.path / "search.sqlite3")
         self._look = Lookup(self._store)
+        self._generation = 0  # counts writes: the SPARQL snapshot is retaken after one
+        # snapshots beside the store (same file system: a checkpoint is hard links)
+        self._pool = QueryPool(self.path / "sparql" if self.path else Path("."), MAX_RUNNING)
         if self._index.dirty:
             with self._errors("rebuilding the search index"):
                 self._rebuild_index()
@@ -274,6 +278,7 @@ class OxigraphStore:
 
     def _indexed(self, undo: _Undo, update) -> None:
         """Run the index ``update`` of a write; when it fails, undo the RDF write too."""
+        self._generation += 1
         try:
             update()
         except BaseException as e:
@@ -307,6 +312,7 @@ class OxigraphStore:
 
     def clear(self) -> None:
         with self._write, self._errors("clearing"):
+            self._generation += 1
             self._index.mark_dirty()
             self._store.clear()
             self._index.clear()
@@ -592,7 +598,12 @@ class OxigraphStore:
     ) -> tuple[bytes, str]:
         """Run a read-only query for ``/sparql``; see ``oxigraph.sparql`` for formats,
         refusal, timeout and the result cap."""
-        return run(self._store, query, timeout=timeout, limit=limit, accept=accept)
+        if self.path is None:
+            return run(self._store, query, timeout=timeout, limit=limit, accept=accept)
+        with self._write:  # a snapshot of what the store holds now (taken once per write)
+            with self._errors("taking a snapshot for SPARQL"):
+                folder = self._pool.snapshot(self._store, self._generation)
+        return self._pool.run(folder, query, timeout=timeout, limit=limit, accept=accept)
 
     def ping(self) -> None:
         with self._errors("reading"):
@@ -600,6 +611,7 @@ class OxigraphStore:
 
     def close(self) -> None:
         with self._write:
+            self._pool.close()
             with contextlib.suppress(OSError, RuntimeError):
                 self._store.flush()
             self._index.close()

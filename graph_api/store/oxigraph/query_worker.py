@@ -1,0 +1,57 @@
+"""The process a SPARQL query runs in (``python -m prl.graph_api.store.oxigraph.query_worker
+MEMORY``), started and killed by ``query_pool``: it reads jobs on stdin and answers on
+stdout, one query at a time, over a read-only snapshot of the store, without network."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from prl.graph_api.store.errors import QueryInvalid, QueryRefused
+from prl.graph_api.store.oxigraph.query_pool import _isolate_network, _Pipe
+
+
+def _worker(memory_bytes: int) -> None:
+    """Take (snapshot folder, query, limit, accept) jobs on stdin, answer ("ok", body,
+    media) or (error kind, message) on stdout, until stdin closes."""
+    import resource
+
+    import pyoxigraph as ox
+
+    from prl.graph_api.store.oxigraph import sparql
+
+    out_fd = os.dup(1)
+    os.dup2(2, 1)  # anything printed goes to stderr, not into the answers
+    conn = _Pipe(0, out_fd)
+    isolated = _isolate_network()
+    if memory_bytes:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    conn.send(("ready", isolated))
+    store = None
+    opened = None
+    while True:
+        try:
+            folder, query, limit, accept = conn.recv()
+        except EOFError:
+            return
+        try:
+            if folder != opened:
+                store = None
+                store = ox.Store.read_only(folder)
+                opened = folder
+            assert store is not None
+            conn.send(("ok", *sparql.execute(store, query, limit=limit, accept=accept)))
+        except QueryRefused as e:
+            conn.send(("refused", str(e)))
+        except QueryInvalid as e:
+            conn.send(("invalid", str(e)))
+        except MemoryError:
+            conn.send(("memory", "the query needs more memory than a query may use"))
+        except Exception as e:  # noqa: BLE001 - reported to the caller, the worker goes on
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+
+
+if __name__ == "__main__":
+    _worker(int(sys.argv[1]) if len(sys.argv) > 1 else 0)

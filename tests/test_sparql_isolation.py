@@ -1,0 +1,195 @@
+"""/sparql on the embedded store: no query can stop the server, hold its slots, or reach the
+network. Queries run in worker processes over a snapshot of the store (``query_pool``);
+each case here is a few requests on loopback.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from prl.graph_api.settings import Settings
+from prl.graph_api.store.oxigraph.store import OxigraphStore
+from prl.graph_api.web.app import create_app
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def served(small_nq, tmp_path_factory):
+    store = OxigraphStore(tmp_path_factory.mktemp("sparql") / "store")
+    store.load_nquads(small_nq)
+    settings = Settings(store="oxigraph", sparql_timeout=1.5)
+    with TestClient(create_app(settings, store)) as client:
+        yield client, store
+    store.close()
+
+
+def count(client) -> int:
+    r = client.get("/sparql", params={"query": COUNT})
+    assert r.status_code == 200, r.text
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def workers(store) -> list:
+    return [w.process for w in store._pool._idle]
+
+
+def test_a_runaway_query_is_stopped_and_frees_its_slot(served):
+    client, store = served
+    before = count(client)
+    started = time.monotonic()
+    r = client.get("/sparql", params={"query": RUNAWAY})
+    took = time.monotonic() - started
+    assert r.status_code == 503 and "stopped" in r.json()["detail"]
+    assert took < 5
+    assert count(client) == before  # at once, on a fresh worker
+    assert store._pool._busy == 0
+
+
+def test_four_runaway_queries_do_not_hold_every_slot(served):
+    client, store = served
+    answers: list[int] = []
+
+    def runaway() -> None:
+        answers.append(client.get("/sparql", params={"query": RUNAWAY}).status_code)
+
+    threads = [threading.Thread(target=runaway) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert answers == [503] * 4
+    assert count(client) > 0  # the slots are free again
+    assert client.get("/health").status_code == 200
+
+
+def test_a_query_that_kills_its_process_is_refused_and_the_server_goes_on(served):
+    client, store = served
+    count(client)
+    victim = workers(store)[0]
+    out: dict = {}
+
+    def run() -> None:
+        out["r"] = client.get("/sparql", params={"query": RUNAWAY})
+
+    t = threading.Thread(target=run)
+    t.start()
+    time.sleep(0.5)
+    victim.kill()  # as a crash in the parser would
+    t.join(10)
+    assert out["r"].status_code == 400 and "stopped the process" in out["r"].json()["detail"]
+    assert count(client) > 0
+
+
+def test_deep_nesting_is_refused(served):
+    client, _ = served
+    query = "SELECT * WHERE " + "{" * 3000 + "}" * 3000  # crashed the parser, and the server
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 400 and "nests deeper" in r.json()["detail"]
+    assert count(client) > 0
+
+
+@pytest.fixture
+def listener():
+    """A loopback port that records whether anything connected to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.2)
+    hits: list[str] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                hits.append("connected")
+                conn.close()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    yield server.getsockname()[1], hits
+    stop.set()
+    t.join(2)
+    server.close()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+        # an escaped '#' in a prefixed name made the rest of the line look like a comment
+        "PREFIX ex: <http://e/>\nSELECT * WHERE {{ ?s ex:a\\#b ?o . "
+        "SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+        # '1<2 … 2>1' made the keyword look like part of an IRI
+        "SELECT * WHERE {{ ?s ?p ?o FILTER(1<2) SERVICE <http://127.0.0.1:{port}/> "
+        "{{ ?s ?p ?o }} FILTER(2>1) }}",
+        "select * where {{ service <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+    ],
+    ids=["plain", "escaped hash", "comparison pair", "lower case"],
+)
+def test_service_is_refused_and_reaches_nothing(served, listener, template):
+    client, _ = served
+    port, hits = listener
+    r = client.get("/sparql", params={"query": template.format(port=port)})
+    assert r.status_code == 403 and "SERVICE" in r.json()["detail"], r.text
+    time.sleep(0.3)
+    assert hits == []
+
+
+def test_a_query_process_has_no_network(listener):
+    """Whatever slips past the checks, the process running it reaches no host."""
+    port, hits = listener
+    code = (
+        "import socket, sys\n"
+        "from prl.graph_api.store.oxigraph.query_pool import _isolate_network\n"
+        "if not _isolate_network(): sys.exit(3)\n"
+        f"socket.create_connection(('127.0.0.1', {port}), 2)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    if r.returncode == 3:
+        pytest.skip("this kernel does not allow a network namespace: the checks stand alone")
+    assert r.returncode != 0 and ("OSError" in r.stderr or "Error" in r.stderr), r.stderr
+    assert hits == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "LOAD <http://127.0.0.1:9/data.ttl>",
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "CLEAR ALL",
+    ],
+)
+def test_updates_are_403_with_a_reason(served, query):
+    client, _ = served
+    before = count(client)
+    r = client.post("/sparql", data={"query": query})
+    assert r.status_code == 403 and "read-only" in r.json()["detail"]
+    assert count(client) == before
+
+
+def test_queries_see_every_write(served, small):
+    client, store = served
+    before = count(client)
+    doc = next(str(n) for n, _ in small.graphs if "/id/list/" in str(n))
+    assert store.remove_document(doc)
+    after = count(client)
+    assert after < before
+    from prl.ingest.pipeline import nquads
+
+    store.load_nquads("".join(nquads(small)).encode())
+    assert count(client) == before
