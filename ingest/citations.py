@@ -743,9 +743,7 @@ def _last(ref: ArticleRef, art: str, available: set[str]) -> tuple[str, bool]:
         found = f"{found}__point_{ref.point}"
         return found, found in available
     points = sorted(
-        int(m[1])
-        for p in available
-        if (m := re.fullmatch(rf"{re.escape(found)}__point_(\d+)", p))
+        int(m[1]) for p in available if (m := re.fullmatch(rf"{re.escape(found)}__point_(\d+)", p))
     )
     return (f"{found}__point_{points[-1]}", True) if points else (ref.path(), False)
 
