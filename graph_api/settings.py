@@ -42,3 +42,7 @@ class Settings(BaseSettings):
     sparql_result_cap: int = 10_000
     cache_size: int = 10_000  # answers kept by the API (0: no cache)
     cache_ttl: float = 60.0  # seconds an answer may be served after a write by another process
+    #: origins whose pages may read the API (CORS; reads only, never writes)
+    cors_origins: list[str] = ["*"]
+    max_header_bytes: int = 16 * 1024  # a request's header block (431 beyond)
+    max_upload_bytes: int = 200 * 1024 * 1024  # a PUT body (413 beyond)

@@ -8,11 +8,15 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from prl.graph_api.settings import Settings
 from prl.graph_api.store import Store, StoreCorrupt, StoreError, StoreUnavailable, open_store
 from prl.graph_api.web.cache import AnswerCache
+from prl.graph_api.web.http import HttpConventions
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -57,6 +61,24 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     for module in (powers, browse, system, sparql, documents, reports):
         app.include_router(module.router)
+    # the last added is the outermost: CORS answers preflights first; the conventions see the
+    # body as sent (gzipped when asked), so HEAD and ETag match what GET sends
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    routes = [
+        (r.path_regex, set(r.methods))
+        for m in (powers, browse, system, sparql, documents, reports)
+        for r in m.router.routes
+        if isinstance(r, APIRoute)
+    ]
+    app.add_middleware(HttpConventions, routes=routes, max_header_bytes=settings.max_header_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "POST"],  # reads (POST: /sparql); writes never
+        allow_headers=["Accept", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag", "Retry-After"],
+        max_age=600,
+    )
     return app
 
 

@@ -7,11 +7,11 @@ from fastapi.concurrency import run_in_threadpool
 
 from prl.graph_api.store import StoreError, StoreInputError, StoreUnavailable
 from prl.graph_api.web import models
-from prl.graph_api.web.deps import CacheDep, StoreDep, TokenDep
+from prl.graph_api.web.deps import CacheDep, SettingsDep, StoreDep, TokenDep
 from prl.graph_api.web.models import DocumentLoaded, DocumentRemoved
 from prl.ontology.namespaces import LIST
 
-router = APIRouter(prefix="/v1", tags=["write"], responses=models.errors(401, 403, 503))
+router = APIRouter(prefix="/v1", tags=["write"], responses=models.errors(401, 403, 413, 503))
 
 
 @router.put(
@@ -20,12 +20,17 @@ router = APIRouter(prefix="/v1", tags=["write"], responses=models.errors(401, 40
     response_model=DocumentLoaded,
 )
 async def put_document(
-    document_id: str, store: StoreDep, cache: CacheDep, _: TokenDep, request: Request
+    document_id: str,
+    store: StoreDep,
+    cache: CacheDep,
+    settings: SettingsDep,
+    _: TokenDep,
+    request: Request,
 ) -> DocumentLoaded:
     """Body: N-Quads written by ``prl ingest`` holding this document's graph (and any shared
     graphs: bodies, statutes, code lists); a graph of another list document, or no quad in
     this one's, is refused with 422 naming it, and nothing is written. Needs the API token."""
-    data = await request.body()
+    data = await _body(request, settings.max_upload_bytes)
     if not data:
         raise HTTPException(
             422, [{"loc": ["body"], "msg": "empty body: send N-Quads", "type": "value_error"}]
@@ -43,6 +48,21 @@ async def put_document(
     finally:
         cache.clear()
     return DocumentLoaded(document=LIST + document_id, quads=n)
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, read up to ``limit`` bytes (413 beyond, before reading more)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"the body is over {limit} bytes (PRL_MAX_UPLOAD_BYTES)")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"the body is over {limit} bytes (PRL_MAX_UPLOAD_BYTES)")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @router.delete(

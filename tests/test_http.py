@@ -1,0 +1,95 @@
+"""HTTP conventions of the API, on both stores: HEAD, ETag and 304, Vary, gzip, CORS for reads
+only, a correct Allow on 405, and limits in bytes (431 for headers, 413 for uploads)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from prl.graph_api.settings import Settings
+from prl.graph_api.web.app import create_app
+from tests.conftest import BACKENDS, make_store
+
+TOKEN = "t0ken"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def client(request, small_nq, tmp_path_factory):
+    store = make_store(request.param, tmp_path_factory.mktemp(request.param))
+    store.load_nquads(small_nq)
+    settings = Settings(store=store.kind, api_token=TOKEN, max_upload_bytes=4096)
+    with TestClient(create_app(settings, store)) as c:
+        yield c
+    store.close()
+
+
+def some_power(client) -> str:
+    return client.get("/v1/powers", params={"page_size": 1}).json()["items"][0]["id"]
+
+
+def test_head_is_get_without_the_body(client):
+    for path in ("/health", "/v1/powers", f"/v1/powers/{some_power(client)}"):
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["etag"] == get.headers["etag"]
+        assert head.headers["content-length"] == get.headers["content-length"]
+
+
+def test_etag_and_304(client):
+    path = f"/v1/powers/{some_power(client)}"
+    r = client.get(path)
+    tag = r.headers["etag"]
+    assert r.headers["cache-control"] == "no-cache" and "Accept" in r.headers["vary"]
+    again = client.get(path, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+    turtle = client.get(path, headers={"Accept": "text/turtle"})
+    assert turtle.headers["etag"] != tag  # another representation, another tag
+
+
+def test_gzip_when_asked(client):
+    r = client.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    plain = client.get("/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json()["openapi"]
+    assert r.json() == plain.json()  # the client decoded it
+
+
+def test_cors_for_reads_only(client):
+    r = client.get("/v1/powers", headers={"Origin": "https://example.org"})
+    assert r.headers["access-control-allow-origin"] == "*"
+    ok = client.options(
+        "/v1/powers",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET"},
+    )
+    assert ok.status_code == 200 and "GET" in ok.headers["access-control-allow-methods"]
+    for method in ("PUT", "DELETE"):
+        no = client.options(
+            "/v1/documents/x",
+            headers={"Origin": "https://example.org", "Access-Control-Request-Method": method},
+        )
+        assert no.status_code == 400
+        assert method not in no.headers["access-control-allow-methods"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/sparql", "GET, HEAD, POST"),
+        ("DELETE", "/v1/powers", "GET, HEAD"),
+        ("POST", "/v1/documents/x", "DELETE, PUT"),
+    ],
+)
+def test_405_names_every_method_of_the_path(client, method, path, allow):
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allow
+
+
+def test_limits_in_bytes(client):
+    r = client.get("/health", headers={"X-Padding": "a" * 20_000})
+    assert r.status_code == 431
+    big = b"<urn:s> <urn:p> <urn:o> <urn:g> .\n" * 200  # over the 4,096-byte test limit
+    r = client.put("/v1/documents/x", content=big, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 413 and "4096 bytes" in r.json()["detail"]
+    assert client.get("/health").status_code == 200
