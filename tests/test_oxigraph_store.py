@@ -214,9 +214,9 @@ def test_sparql_refuses_service(loaded):
 
 
 def test_sparql_keywords_inside_strings_are_fine(loaded):
-    body, media = loaded.sparql(
+    body = loaded.sparql(
         'SELECT ?x WHERE { BIND("DROP ALL; SERVICE" AS ?x) }', timeout=5, limit=10
-    )
+    ).body
     assert json.loads(body)["results"]["bindings"][0]["x"]["value"] == "DROP ALL; SERVICE"
 
 
@@ -226,19 +226,19 @@ def test_sparql_syntax_error_is_the_stores_query_invalid(loaded):
 
 
 def test_sparql_caps_results(loaded):
-    body, media = loaded.sparql("SELECT ?s WHERE { ?s ?p ?o }", timeout=10, limit=7)
-    assert media == "application/sparql-results+json"
-    assert len(json.loads(body)["results"]["bindings"]) == 7
-    body, media = loaded.sparql("CONSTRUCT WHERE { ?s ?p ?o }", timeout=10, limit=5)
-    assert media == "application/n-triples" and body.count(b"\n") == 5
-    body, media = loaded.sparql(
+    a = loaded.sparql("SELECT ?s WHERE { ?s ?p ?o }", timeout=10, limit=7)
+    assert a.media_type == "application/sparql-results+json" and a.truncated
+    assert len(json.loads(a.body)["results"]["bindings"]) == 7
+    a = loaded.sparql("CONSTRUCT WHERE { ?s ?p ?o }", timeout=10, limit=5)
+    assert a.media_type == "application/n-triples" and a.body.count(b"\n") == 5 and a.truncated
+    a = loaded.sparql(
         "SELECT ?s WHERE { ?s a ?c }", timeout=10, limit=3, accept="text/tab-separated-values"
     )
-    assert media == "text/tab-separated-values" and body.count(b"\n") == 4
-    body, _ = loaded.sparql(
-        "ASK { ?s a <https://w3id.org/prl/ontology#Power> }", timeout=5, limit=1
-    )
-    assert json.loads(body)["boolean"] is True
+    assert a.media_type == "text/tab-separated-values" and a.body.count(b"\n") == 4
+    a = loaded.sparql("ASK { ?s a <https://w3id.org/prl/ontology#Power> }", timeout=5, limit=1)
+    assert json.loads(a.body)["boolean"] is True and not a.truncated
+    a = loaded.sparql("SELECT ?s WHERE { ?s a ?c } LIMIT 2", timeout=10, limit=3)
+    assert not a.truncated  # fewer than the cap: nothing cut
 
 
 def test_sparql_times_out(loaded):

@@ -193,3 +193,123 @@ def test_queries_see_every_write(served, small):
 
     store.load_nquads("".join(nquads(small)).encode())
     assert count(client) == before
+
+
+# ------------------------------------------------------------------ the SPARQL 1.1 protocol
+def test_the_dataset_is_the_querys_own(served, small):
+    client, _ = served
+    doc = next(str(n) for n, _ in small.graphs if "/id/list/" in str(n))
+    one = f"SELECT (COUNT(*) AS ?n) FROM <{doc}> WHERE {{ ?s ?p ?o }}"
+    none = "SELECT (COUNT(*) AS ?n) FROM <urn:nonexistent> WHERE { ?s ?p ?o }"
+
+    def n(r) -> int:
+        assert r.status_code == 200, r.text
+        return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+    assert n(client.get("/sparql", params={"query": none})) == 0
+    in_doc = n(client.get("/sparql", params={"query": one}))
+    assert 0 < in_doc < count(client)
+    by_param = client.get("/sparql", params={"query": COUNT, "default-graph-uri": doc})
+    assert n(by_param) == in_doc
+    named = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    r = client.get("/sparql", params={"query": named, "named-graph-uri": [doc, "urn:none"]})
+    assert n(r) == 1
+
+
+def test_direct_post_form_post_and_refusals(served):
+    client, _ = served
+    direct = client.post(
+        "/sparql", content=COUNT.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
+    form = client.post("/sparql", data={"query": COUNT})
+    assert direct.status_code == form.status_code == 200
+    assert direct.json() == form.json()
+    update = client.post(
+        "/sparql",
+        content=b"DROP ALL",
+        headers={"Content-Type": "application/sparql-update"},
+    )
+    assert update.status_code == 403
+    odd = client.post("/sparql", content=b"{}", headers={"Content-Type": "application/json"})
+    assert odd.status_code == 415
+
+
+def test_formats_by_accept_and_406(served):
+    import xml.etree.ElementTree as ET
+
+    from rdflib import Graph
+
+    client, _ = served
+    select = "SELECT ?s WHERE { ?s a ?c } LIMIT 3"
+    r = client.get(
+        "/sparql", params={"query": select}, headers={"Accept": "application/sparql-results+xml"}
+    )
+    assert r.headers["content-type"].startswith("application/sparql-results+xml")
+    ns = "{http://www.w3.org/2005/sparql-results#}"
+    assert len(ET.fromstring(r.content).findall(f"{ns}results/{ns}result")) == 3
+    construct = "CONSTRUCT WHERE { ?s a ?c } LIMIT 4"
+    for media, fmt in (
+        ("application/rdf+xml", "xml"),
+        ("application/ld+json", "json-ld"),
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+    ):
+        r = client.get("/sparql", params={"query": construct}, headers={"Accept": media})
+        assert r.status_code == 200 and r.headers["content-type"].startswith(media), media
+        assert len(Graph().parse(data=r.content, format=fmt)) == 4, media
+    preferred = client.get(
+        "/sparql",
+        params={"query": select},
+        headers={"Accept": "text/csv;q=0.5, text/tab-separated-values"},
+    )
+    assert preferred.headers["content-type"].startswith("text/tab-separated-values")
+    r = client.get("/sparql", params={"query": select}, headers={"Accept": "image/png"})
+    assert r.status_code == 406 and "application/sparql-results+json" in r.json()["detail"]
+
+
+def test_the_result_cap_is_signalled(small_nq, tmp_path):
+    store = OxigraphStore(tmp_path / "store")
+    store.load_nquads(small_nq)
+    settings = Settings(store="oxigraph", sparql_result_cap=5)
+    try:
+        with TestClient(create_app(settings, store)) as client:
+            r = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+            assert r.headers["prl-result-cap"] == "5" and r.headers["prl-truncated"] == "true"
+            assert len(r.json()["results"]["bindings"]) == 5
+            r = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 2"})
+            assert "prl-truncated" not in r.headers
+    finally:
+        store.close()
+
+
+def test_rdflib_sparqlstore_reads_the_endpoint(served):
+    """A real client over a real socket: rdflib's SPARQLStore, with GET and with POST."""
+    import uvicorn
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    _, store = served
+    app = create_app(Settings(store="oxigraph"), store)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        rows = {}
+        for method in ("GET", "POST"):
+            remote = SPARQLStore(f"http://127.0.0.1:{port}/sparql", method=method)
+            rows[method] = [
+                tuple(map(str, r))
+                for r in remote.query("SELECT ?s ?c WHERE { ?s a ?c } ORDER BY ?s ?c LIMIT 5")
+            ]
+        assert rows["GET"] == rows["POST"] and len(rows["GET"]) == 5
+        assert all(s.startswith("https://w3id.org/prl/") for s, _ in rows["GET"])
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from prl.graph_api.store.errors import (
     QueryInvalid,
+    QueryNotAcceptable,
     QueryRefused,
     QueryTimeout,
     StoreCorrupt,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SPARQL",
     "QueryInvalid",
+    "QueryNotAcceptable",
     "QueryRefused",
     "QueryTimeout",
     "Store",

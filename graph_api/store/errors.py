@@ -50,3 +50,7 @@ class QueryTimeout(StoreError):
 
 class QueryInvalid(StoreError):
     """A SPARQL query that does not parse; the message says where."""
+
+
+class QueryNotAcceptable(StoreError):
+    """None of the formats the request accepts can carry this query's results."""

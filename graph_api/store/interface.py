@@ -34,6 +34,7 @@ from prl.graph_api.store.models import (
     PowerFilter,
     PowerSummary,
     Ref,
+    SparqlAnswer,
     SubdivisionView,
 )
 
@@ -137,15 +138,25 @@ class Store(Protocol):
         """How many documents, powers, bodies, citations, versions and subdivisions."""
 
     def sparql(
-        self, query: str, *, timeout: float, limit: int, accept: str = ""
-    ) -> tuple[bytes, str]:
-        """Run a read-only SPARQL query over the union of the graphs: the response body
-        and its media type. At most ``limit`` rows or triples; ``accept`` picks the format.
+        self,
+        query: str,
+        *,
+        timeout: float,
+        limit: int,
+        accept: str = "",
+        dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    ) -> SparqlAnswer:
+        """Run a read-only SPARQL query: the body, its media type and whether the cap cut
+        it. The default graph is the union of the graphs unless the query names its
+        dataset (FROM, FROM NAMED) or ``dataset`` gives (default-graph-uri,
+        named-graph-uri) as the protocol does. At most ``limit`` rows or triples;
+        ``accept`` picks the format.
 
         :raises Unsupported: the store has no ``SPARQL`` capability
         :raises QueryRefused: an update, or a feature the endpoint does not serve
         :raises QueryTimeout: not done within ``timeout`` seconds, or too many running
         :raises QueryInvalid: the query does not parse (the message says where)
+        :raises QueryNotAcceptable: ``accept`` names no format these results come in
         """
 
     def ping(self) -> None:

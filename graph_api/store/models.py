@@ -188,3 +188,13 @@ class Page:
     offset: int
     limit: int
     extra: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class SparqlAnswer:
+    """The answer of a SPARQL query: the body, its media type, and whether the result cap
+    cut it (the rows or triples beyond the cap are left out)."""
+
+    body: bytes
+    media_type: str
+    truncated: bool = False

@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # body as sent (gzipped when asked), so HEAD and ETag match what GET sends
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     routes = [
-        (r.path_regex, set(r.methods))
+        (r.path_regex, set(r.methods or ()))
         for m in (powers, browse, system, sparql, documents, reports)
         for r in m.router.routes
         if isinstance(r, APIRoute)

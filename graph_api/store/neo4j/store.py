@@ -19,6 +19,7 @@ from prl.graph_api.store.models import (
     PowerFilter,
     PowerSummary,
     Ref,
+    SparqlAnswer,
     SubdivisionView,
 )
 from prl.graph_api.store.neo4j.connection import Connection
@@ -132,8 +133,14 @@ class Neo4jStore:
         return self._reader.counts()
 
     def sparql(
-        self, query: str, *, timeout: float, limit: int, accept: str = ""
-    ) -> tuple[bytes, str]:
+        self,
+        query: str,
+        *,
+        timeout: float,
+        limit: int,
+        accept: str = "",
+        dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    ) -> SparqlAnswer:
         raise Unsupported(
             "SPARQL is served by the embedded store only (this server's store is Neo4j)"
         )

@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prl.graph_api.store.errors import QueryInvalid, QueryRefused, QueryTimeout, StoreError
+from prl.graph_api.store.errors import (
+    QueryInvalid,
+    QueryNotAcceptable,
+    QueryRefused,
+    QueryTimeout,
+    StoreError,
+)
+from prl.graph_api.store.models import SparqlAnswer
 
 MAX_NESTING = 64  # braces and brackets: deeper queries crash the parser, none is useful
 _CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
@@ -193,8 +200,15 @@ class QueryPool:
         w.conn.close()
 
     def run(
-        self, folder: str, query: str, *, timeout: float, limit: int, accept: str
-    ) -> tuple[bytes, str]:
+        self,
+        folder: str,
+        query: str,
+        *,
+        timeout: float,
+        limit: int,
+        accept: str,
+        dataset: tuple = ((), ()),
+    ) -> SparqlAnswer:
         if nesting(query) > MAX_NESTING:
             raise QueryInvalid(f"the query nests deeper than {MAX_NESTING} levels")
         w = self._acquire()
@@ -204,7 +218,7 @@ class QueryPool:
             )
         keep: _Worker | None = None
         try:
-            w.conn.send((folder, query, limit, accept))
+            w.conn.send((folder, query, limit, accept, dataset))
             if not w.conn.poll(timeout):
                 raise QueryTimeout(
                     f"SPARQL query did not finish within {timeout:g} s (it was stopped)"
@@ -224,13 +238,15 @@ class QueryPool:
             kind = answer[0]
             if kind == "ok":
                 keep = w
-                return answer[1], answer[2]
+                return answer[1]
             keep = w if kind != "memory" else None
             message = answer[1]
             if kind == "refused":
                 raise QueryRefused(message)
             if kind == "invalid":
                 raise QueryInvalid(message)
+            if kind == "not-acceptable":
+                raise QueryNotAcceptable(message)
             if kind == "memory":
                 raise QueryInvalid(message)
             raise StoreError(f"SPARQL query failed: {message}")

@@ -8,7 +8,7 @@ import contextlib
 import os
 import sys
 
-from prl.graph_api.store.errors import QueryInvalid, QueryRefused
+from prl.graph_api.store.errors import QueryInvalid, QueryNotAcceptable, QueryRefused
 from prl.graph_api.store.oxigraph.query_pool import _isolate_network, _Pipe
 
 
@@ -33,7 +33,7 @@ def _worker(memory_bytes: int) -> None:
     opened = None
     while True:
         try:
-            folder, query, limit, accept = conn.recv()
+            folder, query, limit, accept, dataset = conn.recv()
         except EOFError:
             return
         try:
@@ -42,11 +42,14 @@ def _worker(memory_bytes: int) -> None:
                 store = ox.Store.read_only(folder)
                 opened = folder
             assert store is not None
-            conn.send(("ok", *sparql.execute(store, query, limit=limit, accept=accept)))
+            answer = sparql.execute(store, query, limit=limit, accept=accept, dataset=dataset)
+            conn.send(("ok", answer))
         except QueryRefused as e:
             conn.send(("refused", str(e)))
         except QueryInvalid as e:
             conn.send(("invalid", str(e)))
+        except QueryNotAcceptable as e:
+            conn.send(("not-acceptable", str(e)))
         except MemoryError:
             conn.send(("memory", "the query needs more memory than a query may use"))
         except Exception as e:  # noqa: BLE001 - reported to the caller, the worker goes on

@@ -1,13 +1,16 @@
-"""The read-only ``/sparql`` endpoint of the embedded store: refusal, timeout, result cap.
+"""The read-only ``/sparql`` endpoint of the embedded store: refusal, dataset, formats, timeout,
+result cap.
 
-``run(store, query, timeout=, limit=, accept=)`` returns ``(body bytes, media type)``:
+``execute(store, query, limit=, accept=, dataset=)`` returns a ``SparqlAnswer``:
 
-- SELECT: SPARQL 1.1 JSON results (default), CSV or TSV by ``accept``; at most ``limit``
-  rows (the solutions are read lazily and reading stops there);
-- ASK: SPARQL JSON boolean;
-- CONSTRUCT / DESCRIBE: N-Triples (default) or Turtle; at most ``limit`` triples.
+- SELECT: SPARQL 1.1 JSON results (default), XML, CSV or TSV by ``accept``;
+- ASK: SPARQL JSON or XML boolean;
+- CONSTRUCT / DESCRIBE: N-Triples (default), Turtle, RDF/XML or JSON-LD;
+- at most ``limit`` rows or triples (read lazily; ``truncated`` says when the cap cut them);
+  an ``accept`` that takes none of the formats raises ``QueryNotAcceptable``.
 
-The default graph is the union of all named graphs. Updates can never run (``Store.query``
+The default graph is the union of all named graphs unless the query has FROM / FROM NAMED or
+the protocol's ``dataset`` names graphs. Updates can never run (``Store.query``
 parses queries only); a text that is an update, or that uses ``SERVICE`` (pyoxigraph would
 make the HTTP call: not from a public endpoint), raises ``QueryRefused``; a text that does
 not parse, ``QueryInvalid``. The query runs in
@@ -24,10 +27,18 @@ import io
 import json
 import re
 import threading
+from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 
-from prl.graph_api.store.errors import QueryInvalid, QueryRefused, QueryTimeout, StoreError
+from prl.graph_api.store.errors import (
+    QueryInvalid,
+    QueryNotAcceptable,
+    QueryRefused,
+    QueryTimeout,
+    StoreError,
+)
+from prl.graph_api.store.models import SparqlAnswer
 
 MAX_RUNNING = 4
 _slots = threading.BoundedSemaphore(MAX_RUNNING)
@@ -98,30 +109,57 @@ def _holds(node, name: str, depth: int = 0) -> bool:
     return any(_holds(v, name, depth + 1) for v in items)
 
 
-def execute(store: ox.Store, query: str, *, limit: int, accept: str = "") -> tuple[bytes, str]:
-    """Check and run one query in this thread: (body, media type); see the module."""
+Dataset = tuple[tuple[str, ...], tuple[str, ...]]  # (default-graph-uri, named-graph-uri)
+_FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:])", re.IGNORECASE)
+RESULT_FORMATS = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+)
+BOOLEAN_FORMATS = ("application/sparql-results+json", "application/sparql-results+xml")
+GRAPH_FORMATS = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+
+
+def execute(
+    store: ox.Store, query: str, *, limit: int, accept: str = "", dataset: Dataset = ((), ())
+) -> SparqlAnswer:
+    """Check and run one query in this thread; see the module."""
     check(query)
+    defaults, named = dataset
+    options: dict = {}
     try:
-        results = store.query(query, use_default_graph_as_union=True)
+        if defaults or named:  # the protocol's dataset, over the query's own FROM clauses
+            if defaults:
+                options["default_graph"] = [ox.NamedNode(g) for g in defaults]
+            if named:
+                options["named_graphs"] = [ox.NamedNode(g) for g in named]
+        elif not _FROM.search(_keywords(query)):
+            options["use_default_graph_as_union"] = True  # no dataset named: every graph
+        results = store.query(query, **options)
         return _format(results, limit, accept, threading.Event())
     except SyntaxError as e:
         if _UPDATE.search(_keywords(query)):
             raise QueryRefused(_READ_ONLY) from None
         raise QueryInvalid(str(e)) from None
+    except ValueError as e:  # a dataset IRI that is not one
+        raise QueryInvalid(str(e)) from None
 
 
-def _format(results, limit: int, accept: str, stop: threading.Event) -> tuple[bytes, str]:
+def _format(results, limit: int, accept: str, stop: threading.Event) -> SparqlAnswer:
     if isinstance(results, ox.QueryBoolean):
-        body = {"head": {}, "boolean": bool(results)}
-        return json.dumps(body).encode(), "application/sparql-results+json"
+        media = _media(accept, BOOLEAN_FORMATS)
+        if media == "application/sparql-results+xml":
+            return SparqlAnswer(_xml_boolean(bool(results)), media)
+        return SparqlAnswer(json.dumps({"head": {}, "boolean": bool(results)}).encode(), media)
     if isinstance(results, ox.QuerySolutions):
-        kinds: tuple[str, ...] = (
-            "application/sparql-results+json",
-            "text/csv",
-            "text/tab-separated-values",
-        )
-        return _select(results, limit, _media(accept, kinds), stop)
-    return _graph(results, limit, _media(accept, ("application/n-triples", "text/turtle")), stop)
+        return _select(results, limit, _media(accept, RESULT_FORMATS), stop)
+    return _graph(results, limit, _media(accept, tuple(GRAPH_FORMATS)), stop)
 
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -145,30 +183,72 @@ def _term_json(t: Term) -> dict:
     }
 
 
+def _term_xml(t: Term) -> str:
+    if isinstance(t, ox.NamedNode):
+        return f"<uri>{escape(t.value)}</uri>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{escape(t.value)}</bnode>"
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return f'<literal xml:lang="{escape(t.language)}">{escape(t.value)}</literal>'
+        if t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f'<literal datatype="{escape(t.datatype.value)}">{escape(t.value)}</literal>'
+        return f"<literal>{escape(t.value)}</literal>"
+    parts = "".join(
+        f"<{k}>{_term_xml(getattr(t, k))}</{k}>" for k in ("subject", "predicate", "object")
+    )
+    return f"<triple>{parts}</triple>"
+
+
+_XML_HEAD = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+
+
+def _xml_boolean(value: bool) -> bytes:
+    return f"{_XML_HEAD}<head/><boolean>{str(value).lower()}</boolean></sparql>\n".encode()
+
+
 def _select(
     results: ox.QuerySolutions, limit: int, media: str, stop: threading.Event
-) -> tuple[bytes, str]:
+) -> SparqlAnswer:
     names = [v.value for v in results.variables]
     rows: list[list[Term | None]] = []
+    truncated = False
     for sol in results:
-        if len(rows) >= limit or stop.is_set():
+        if len(rows) >= limit:
+            truncated = True
+            break
+        if stop.is_set():
             break
         rows.append([sol[n] for n in names])
     if media == "text/tab-separated-values":
         lines = ["\t".join("?" + n for n in names)]
         lines += ["\t".join("" if t is None else str(t) for t in r) for r in rows]
-        return ("\n".join(lines) + "\n").encode(), media
+        return SparqlAnswer(("\n".join(lines) + "\n").encode(), media, truncated)
     if media == "text/csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(names)
         w.writerows([_csv_value(t) for t in r] for r in rows)
-        return buf.getvalue().encode(), media
+        return SparqlAnswer(buf.getvalue().encode(), media, truncated)
+    if media == "application/sparql-results+xml":
+        out = [_XML_HEAD, "<head>"]
+        out += [f'<variable name="{escape(n)}"/>' for n in names]
+        out.append("</head><results>")
+        for r in rows:
+            out.append("<result>")
+            out += [
+                f'<binding name="{escape(n)}">{_term_xml(t)}</binding>'
+                for n, t in zip(names, r, strict=True)
+                if t is not None
+            ]
+            out.append("</result>")
+        out.append("</results></sparql>\n")
+        return SparqlAnswer("".join(out).encode(), media, truncated)
     bindings = [
         {n: _term_json(t) for n, t in zip(names, r, strict=True) if t is not None} for r in rows
     ]
     body = {"head": {"vars": names}, "results": {"bindings": bindings}}
-    return json.dumps(body, ensure_ascii=False).encode(), "application/sparql-results+json"
+    return SparqlAnswer(json.dumps(body, ensure_ascii=False).encode(), media, truncated)
 
 
 def _csv_value(t: Term | None) -> str:
@@ -178,29 +258,63 @@ def _csv_value(t: Term | None) -> str:
     return str(t) if isinstance(t, ox.Triple) else t.value
 
 
-def _graph(
-    results: ox.QueryTriples, limit: int, media: str, stop: threading.Event
-) -> tuple[bytes, str]:
+def _graph(results: ox.QueryTriples, limit: int, media: str, stop: threading.Event) -> SparqlAnswer:
     triples: list[ox.Triple] = []
+    truncated = False
     for t in results:
-        if len(triples) >= limit or stop.is_set():
+        if len(triples) >= limit:
+            truncated = True
+            break
+        if stop.is_set():
             break
         triples.append(t)
-    fmt = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_TRIPLES
-    return ox.serialize(triples, format=fmt) or b"", fmt.media_type
+    fmt = GRAPH_FORMATS[media]
+    return SparqlAnswer(ox.serialize(triples, format=fmt) or b"", fmt.media_type, truncated)
 
 
 def _media(accept: str, kinds: tuple[str, ...]) -> str:
-    for part in (accept or "").split(","):
-        m = part.split(";")[0].strip().lower()
-        if m in kinds:
-            return m
-    return kinds[0]
+    """The format of ``kinds`` the ``Accept`` header prefers (q-values honoured; the first
+    of ``kinds`` for ``*/*`` or no header).
+
+    :raises QueryNotAcceptable: the header accepts none of them
+    """
+    if not accept.strip():
+        return kinds[0]
+    offers = []
+    for k, part in enumerate(accept.split(",")):
+        bits = [b.strip() for b in part.split(";")]
+        q = 1.0
+        for b in bits[1:]:
+            if b.lower().startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    q = 0.0
+        offers.append((-q, k, bits[0].lower()))
+    for neg_q, _, media in sorted(offers):
+        if neg_q >= 0:
+            continue
+        if media in kinds:
+            return media
+        if media == "application/json" and kinds[0] == "application/sparql-results+json":
+            return kinds[0]
+        if media in ("*/*", "application/*", "text/*"):
+            wild = media.split("/")[0]
+            return next((k for k in kinds if wild == "*" or k.startswith(wild + "/")), kinds[0])
+    raise QueryNotAcceptable(
+        "none of the accepted formats can carry these results; offered: " + ", ".join(kinds)
+    )
 
 
 def run(
-    store: ox.Store, query: str, *, timeout: float, limit: int, accept: str = ""
-) -> tuple[bytes, str]:
+    store: ox.Store,
+    query: str,
+    *,
+    timeout: float,
+    limit: int,
+    accept: str = "",
+    dataset: Dataset = ((), ()),
+) -> SparqlAnswer:
     """``execute`` in a thread of this process, for a store without a folder (in memory):
     a timed-out query is abandoned, not stopped (stores on disk use ``query_pool``)."""
     from prl.graph_api.store.oxigraph.query_pool import MAX_NESTING, nesting
@@ -217,8 +331,7 @@ def run(
 
     def work() -> None:
         try:
-            results = store.query(query, use_default_graph_as_union=True)
-            out["ok"] = _format(results, limit, accept, stop)
+            out["ok"] = execute(store, query, limit=limit, accept=accept, dataset=dataset)
         except BaseException as e:  # handed to the caller
             out["error"] = e
         finally:

@@ -54,6 +54,7 @@ from prl.graph_api.store.models import (
     PowerFilter,
     PowerSummary,
     Ref,
+    SparqlAnswer,
     SubdivisionView,
 )
 from prl.graph_api.store.name_index import Memo
@@ -594,16 +595,26 @@ class OxigraphStore:
         return sorted(out.items(), key=lambda x: x[0])
 
     def sparql(
-        self, query: str, *, timeout: float, limit: int, accept: str = ""
-    ) -> tuple[bytes, str]:
+        self,
+        query: str,
+        *,
+        timeout: float,
+        limit: int,
+        accept: str = "",
+        dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    ) -> SparqlAnswer:
         """Run a read-only query for ``/sparql``; see ``oxigraph.sparql`` for formats,
-        refusal, timeout and the result cap."""
+        refusal, timeout and the result cap, and ``query_pool`` for where it runs."""
         if self.path is None:
-            return run(self._store, query, timeout=timeout, limit=limit, accept=accept)
+            return run(
+                self._store, query, timeout=timeout, limit=limit, accept=accept, dataset=dataset
+            )
         with self._write:  # a snapshot of what the store holds now (taken once per write)
             with self._errors("taking a snapshot for SPARQL"):
                 folder = self._pool.snapshot(self._store, self._generation)
-        return self._pool.run(folder, query, timeout=timeout, limit=limit, accept=accept)
+        return self._pool.run(
+            folder, query, timeout=timeout, limit=limit, accept=accept, dataset=dataset
+        )
 
     def ping(self) -> None:
         with self._errors("reading"):

@@ -18,6 +18,7 @@ router = APIRouter(prefix="/v1", tags=["write"], responses=models.errors(401, 40
     "/documents/{document_id:path}",
     summary="Load or replace one list document",
     response_model=DocumentLoaded,
+    responses=models.errors(404),  # an id no route takes (a line break in it)
 )
 async def put_document(
     document_id: str,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -12,6 +13,7 @@ from prl.graph_api.settings import Settings
 from prl.graph_api.store import (
     SPARQL,
     QueryInvalid,
+    QueryNotAcceptable,
     QueryRefused,
     QueryTimeout,
     Store,
@@ -28,24 +30,48 @@ RESULTS: dict[int | str, dict] = {
             "application/sparql-results+json": {
                 "schema": {"$ref": "#/components/schemas/SparqlResults"}
             },
+            "application/sparql-results+xml": {},
             "text/csv": {},
             "text/tab-separated-values": {},
             "application/n-triples": {},
             "text/turtle": {},
+            "application/rdf+xml": {},
+            "application/ld+json": {},
+        },
+        "headers": {
+            "Prl-Result-Cap": {"description": "the result cap", "schema": {"type": "integer"}},
+            "Prl-Truncated": {
+                "description": "true when the cap cut the results",
+                "schema": {"type": "string"},
+            },
         },
         "model": models.SparqlResults,
     },
-    **models.errors(400, 403, 501, 503),
+    **models.errors(400, 403, 406, 413, 415, 501, 503),
 }
 
 
-def _run(store: Store, settings: Settings, query: str, request: Request) -> Response:
+CAP_HEADER = "Prl-Result-Cap"  # the cap: rows (or triples) at most
+TRUNCATED_HEADER = "Prl-Truncated"  # "true" when the cap cut the results
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+MAX_QUERY = 20_000
+Graphs = Annotated[list[str] | None, Query(max_length=100)]
+
+
+def _run(
+    store: Store, settings: Settings, query: str, request: Request, dataset=((), ())
+) -> Response:
     if SPARQL not in store.capabilities:
         raise HTTPException(501, f"SPARQL is not served by this server's store ({store.kind})")
-    accept = request.headers.get("accept", "application/sparql-results+json")
+    accept = request.headers.get("accept", "")
     try:
-        body, media = store.sparql(
-            query, timeout=settings.sparql_timeout, limit=settings.sparql_result_cap, accept=accept
+        answer = store.sparql(
+            query,
+            timeout=settings.sparql_timeout,
+            limit=settings.sparql_result_cap,
+            accept=accept,
+            dataset=dataset,
         )
     except Unsupported as e:
         raise HTTPException(501, str(e)) from e
@@ -53,9 +79,35 @@ def _run(store: Store, settings: Settings, query: str, request: Request) -> Resp
         raise HTTPException(403, str(e)) from e
     except QueryTimeout as e:
         raise HTTPException(503, str(e)) from e
+    except QueryNotAcceptable as e:
+        raise HTTPException(406, str(e)) from e
     except QueryInvalid as e:
         raise HTTPException(400, f"query: {e}") from e
-    return Response(body, media_type=media)
+    headers = {CAP_HEADER: str(settings.sparql_result_cap), "Vary": "Accept"}
+    if answer.truncated:
+        headers[TRUNCATED_HEADER] = "true"
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
+
+
+def _dataset(defaults: list[str] | None, named: list[str] | None) -> tuple:
+    """The protocol's dataset, each graph an absolute IRI (422 naming the field if not)."""
+    for field, values in (("default-graph-uri", defaults), ("named-graph-uri", named)):
+        for v in values or ():
+            if not _IRI.fullmatch(v):
+                raise HTTPException(
+                    422,
+                    [
+                        {
+                            "loc": ["query", field],
+                            "msg": "not an absolute IRI",
+                            "type": "value_error",
+                        }
+                    ],
+                )
+    return (tuple(defaults or ()), tuple(named or ()))
 
 
 @router.get(
@@ -68,23 +120,85 @@ async def sparql_get(
     store: StoreDep,
     settings: SettingsDep,
     request: Request,
-    query: Annotated[str, Query(min_length=1, max_length=20_000)],
+    query: Annotated[str, Query(min_length=1, max_length=MAX_QUERY)],
+    default_graph_uri: Annotated[Graphs, Query(alias="default-graph-uri")] = None,
+    named_graph_uri: Annotated[Graphs, Query(alias="named-graph-uri")] = None,
 ) -> Response:
-    """SPARQL 1.1 protocol (query via GET) on the embedded store, with a timeout and a result
-    cap; updates are refused."""
-    return await run_in_threadpool(_run, store, settings, query, request)
+    """SPARQL 1.1 protocol, query via GET, on the embedded store: a timeout, a result cap
+    (``Prl-Result-Cap``; ``Prl-Truncated: true`` when it cut the results), the dataset by
+    FROM / FROM NAMED or ``default-graph-uri`` / ``named-graph-uri`` (else the union of the
+    graphs); updates and SERVICE are refused."""
+    dataset = _dataset(default_graph_uri, named_graph_uri)
+    return await run_in_threadpool(_run, store, settings, query, request, dataset)
 
 
 @router.post(
     "/sparql",
-    summary="Read-only SPARQL 1.1 query endpoint (POST form)",
+    summary="Read-only SPARQL 1.1 query endpoint (form POST or direct POST)",
     responses=RESULTS,
     response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["query"],
+                        "properties": {
+                            "query": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY},
+                            "default-graph-uri": {"type": "string"},
+                            "named-graph-uri": {"type": "string"},
+                        },
+                    }
+                },
+                QUERY_TYPE: {"schema": {"type": "string", "minLength": 1}},
+            },
+        }
+    },
 )
 async def sparql_post(
     store: StoreDep,
     settings: SettingsDep,
     request: Request,
-    query: Annotated[str, Form(min_length=1, max_length=20_000)],
+    default_graph_uri: Annotated[Graphs, Query(alias="default-graph-uri")] = None,
+    named_graph_uri: Annotated[Graphs, Query(alias="named-graph-uri")] = None,
 ) -> Response:
-    return await run_in_threadpool(_run, store, settings, query, request)
+    """The query as a form field (``application/x-www-form-urlencoded``) or as the whole
+    body (``application/sparql-query``); ``application/sparql-update`` is refused (403)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    defaults, named = list(default_graph_uri or ()), list(named_graph_uri or ())
+    if kind == UPDATE_TYPE:
+        raise HTTPException(403, "this endpoint is read-only: SPARQL updates are refused")
+    if kind == QUERY_TYPE:
+        body = await request.body()
+        if len(body) > MAX_QUERY * 4:
+            raise HTTPException(413, f"the query is over {MAX_QUERY} characters")
+        try:
+            query = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HTTPException(400, "the query is not UTF-8") from None
+    elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form(max_files=0, max_fields=200)
+        query = str(form.get("query") or "")
+        defaults += [str(v) for v in form.getlist("default-graph-uri")]
+        named += [str(v) for v in form.getlist("named-graph-uri")]
+    else:
+        raise HTTPException(
+            415, f"send the query as {QUERY_TYPE} or application/x-www-form-urlencoded"
+        )
+    if not query.strip():
+        raise HTTPException(422, [{"loc": ["body", "query"], "msg": "no query", "type": "missing"}])
+    if len(query) > MAX_QUERY:
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["body", "query"],
+                    "msg": f"at most {MAX_QUERY} characters",
+                    "type": "string_too_long",
+                }
+            ],
+        )
+    dataset = _dataset(defaults, named)
+    return await run_in_threadpool(_run, store, settings, query, request, dataset)
