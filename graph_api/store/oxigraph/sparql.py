@@ -142,7 +142,9 @@ def execute(
         elif not _FROM.search(_keywords(query)):
             options["use_default_graph_as_union"] = True  # no dataset named: every graph
         results = store.query(query, **options)
-        return _format(results, limit, accept, threading.Event())
+        answer = _format(results, limit, accept, threading.Event())
+        del results  # here, in the thread that made it (pyoxigraph's results stay in one)
+        return answer
     except SyntaxError as e:
         if _UPDATE.search(_keywords(query)):
             raise QueryRefused(_READ_ONLY) from None
