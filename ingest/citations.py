@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+import weakref
 from datetime import date as _date
 from typing import Any, Protocol
 
@@ -631,27 +632,28 @@ def match_score(quote: str, text: str) -> float:
 
 
 class _Texts:
-    """Character-pair sets of provisions, computed once per (version, path)."""
+    """The compared text and character pairs of provisions, computed once per (version,
+    path) for the life of a corpus."""
 
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
-        self.cache: dict[tuple[str, str], frozenset[str]] = {}
+        self.cache: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
         self.nodes: dict[str, list[tuple[str, frozenset[str]]]] = {}
 
-    def pairs(self, key: str, path: str) -> frozenset[str]:
+    def _of(self, key: str, path: str) -> tuple[str, frozenset[str]]:
         got = self.cache.get((key, path))
         if got is None:
             node = self.corpus.subdivision(key, path)
-            got = _pairs(node.text) if node is not None and node.text else frozenset()
+            plain = _plain(node.text) if node is not None and node.text else ""
+            got = (plain, frozenset(plain[i : i + 2] for i in range(len(plain) - 1)))
             self.cache[(key, path)] = got
         return got
 
+    def pairs(self, key: str, path: str) -> frozenset[str]:
+        return self._of(key, path)[1]
+
     def plain(self, key: str, paths: list[str]) -> str:
-        out = []
-        for path in paths:
-            node = self.corpus.subdivision(key, path)
-            out.append(_plain(node.text) if node is not None and node.text else "")
-        return "".join(out)
+        return "".join(self._of(key, p)[0] for p in paths)
 
     def union(self, key: str, paths: list[str]) -> frozenset[str]:
         return frozenset().union(*(self.pairs(key, p) for p in paths))
@@ -693,14 +695,14 @@ def _best_provision(q: frozenset[str], texts: _Texts, key: str) -> tuple[float, 
     return best[0], best[2]
 
 
+_TEXTS: weakref.WeakKeyDictionary[Any, _Texts] = weakref.WeakKeyDictionary()
+
+
 def _texts_of(corpus: Corpus) -> _Texts:
-    texts = getattr(corpus, "_prl_texts", None)
-    if texts is None or texts.corpus is not corpus:
-        texts = _Texts(corpus)
-        try:
-            corpus._prl_texts = texts  # type: ignore[attr-defined]
-        except AttributeError:
-            pass
+    """The text cache of a corpus (it goes with the corpus)."""
+    texts = _TEXTS.get(corpus)
+    if texts is None:
+        texts = _TEXTS[corpus] = _Texts(corpus)
     return texts
 
 
@@ -867,10 +869,9 @@ def _nearness(version_date: str | None, meant: str | None) -> tuple:
     """Among versions whose text fits equally: the one in force on the meant date (the
     latest dated up to it), then the earliest after it."""
     if not meant or not version_date:
-        return (0, "")
-    if version_date[: len(meant)] <= meant:
-        return (2, version_date)
-    return (1, "".join(chr(0x10FFFF - ord(c)) for c in version_date))
+        return (0, 0)
+    day = int(re.sub(r"\D", "", version_date)[:8] or 0)
+    return (2, day) if version_date[: len(meant)] <= meant else (1, -day)
 
 
 def _relink(res, citation, corpus, texts, quote, segments, versions) -> None:
