@@ -183,9 +183,10 @@ class GraphBuilder:
         as_of = _list_date(doc)
         department = _department_from_title(doc.title) or _department_from_title(doc.path)
         rejected: list[QuarantineEntry] = []
-        distinct = self._distinct(doc, department)
+        bodies = {id(item): self._bodies(item, doc, department) for item in doc.items}
+        distinct = self._distinct(doc, bodies)
         for item in doc.items:
-            problem = self._power(g, d, doc, item, as_of, department, distinct.get(id(item)))
+            problem = self._power(g, d, doc, item, as_of, bodies[id(item)], distinct.get(id(item)))
             if problem:
                 column, reason = problem
                 rejected.append(
@@ -206,15 +207,15 @@ class GraphBuilder:
             bodies = normalise_body(department, doc.region_hint)
         return bodies
 
-    def _distinct(self, doc: ListDocument, department: str | None) -> dict[int, str]:
+    def _distinct(self, doc: ListDocument, bodies: dict[int, list]) -> dict[int, str]:
         """Rows of the document that share body, name and sub-item with another row: each
         gets a key of its own (its legal basis, else its code, sequence number or row), so
         two rows never become one power. Rows without such a twin keep the plain IRI."""
         groups: dict[tuple, list[ListItem]] = {}
         for item in doc.items:
-            bodies = self._bodies(item, doc, department)
-            if bodies:
-                key = (bodies[0].name, clean_name(item.name), clean_name(item.sub_item or ""))
+            found = bodies[id(item)]
+            if found:
+                key = (found[0].name, clean_name(item.name), clean_name(item.sub_item or ""))
                 groups.setdefault(key, []).append(item)
         out: dict[int, str] = {}
         for items in groups.values():
@@ -235,7 +236,7 @@ class GraphBuilder:
         doc: ListDocument,
         item: ListItem,
         as_of: str | None,
-        department: str | None,
+        bodies: list,
         distinct: str | None = None,
     ) -> tuple[str, str] | None:
         ptype = power_type(item.power_type)
@@ -246,7 +247,6 @@ class GraphBuilder:
                 if item.power_type
                 else "no power type (权力类型) in the row or the sheet name",
             )
-        bodies = self._bodies(item, doc, department)
         if not bodies:
             return ("行使主体", "no body (行使主体) in the row and none in the document title")
         basis = parse_basis(item.basis) if item.basis else []
