@@ -258,11 +258,11 @@ def _read_grids(doc: ListDocument, grids: list[Grid], *, html: bool) -> None:
         hdr = find_header_row(rows)
         inferred_from = None
         carried: list[Column] | None = None
-        if hdr is None:
-            hdr = _headerless_start(rows)
+        if hdr is None and _is_headerless_table(rows):
+            hdr = -1  # every row is a data row: each one becomes an item or is quarantined
             inferred_from = "no header row"
             width = max(len(r) for r in rows)
-            if hdr is not None and last is not None and len(last[1]) == width:
+            if last is not None and len(last[1]) == width:
                 # a table continued from the sheet before: the same columns
                 carried, inferred_from = last[1], f"no header row: the columns of {last[0]!r}"
         if hdr is None:
@@ -364,9 +364,12 @@ def _looks(field: str):
         return lambda v: bool(_CITATION.search(v))
     if field == "power_type":
         return lambda v: len(v) <= 20 and power_type(v) is not None
-    return lambda v: (
-        3 <= len(_WS_RE.sub("", v)) <= 80 and bool(_POWER_NAME.search(_WS_RE.sub("", v)))
-    )
+
+    def name(v: str) -> bool:
+        bare = _WS_RE.sub("", v)
+        return 3 <= len(bare) <= 80 and bool(_POWER_NAME.search(bare))
+
+    return name
 
 
 _WS_RE = re.compile(r"\s+")
@@ -404,16 +407,17 @@ def infer_columns(columns: list[Column], data: list[list[str]]) -> tuple[list[Co
     return columns, notes
 
 
-def _headerless_start(rows: list[list[str]], scan: int = 15) -> int | None:
-    """For a table without a header row (a sheet continued from the one before): the row
-    above the first one that holds a power name and a type or a citation, or None."""
+def _is_headerless_table(rows: list[list[str]], scan: int = 15) -> bool:
+    """A table without a header row (a sheet continued from the one before): one of its
+    first rows holds a power name and a type or a citation."""
     name, ptype, basis = _looks("name"), _looks("power_type"), _looks("basis")
-    for i, row in enumerate(rows[:scan]):
+    for row in rows[:scan]:
         cells = [c for c in row if c.strip()]
-        has_name = any(name(c) for c in cells)
-        if has_name and (any(ptype(c) for c in cells) or any(basis(c) for c in cells)):
-            return i - 1
-    return None
+        if any(name(c) for c in cells) and (
+            any(ptype(c) for c in cells) or any(basis(c) for c in cells)
+        ):
+            return True
+    return False
 
 
 def _first_text(row: list[str]) -> str:

@@ -170,3 +170,16 @@ def test_report_cells_that_look_like_formulas_stay_text() -> None:
     row = [c for c in ws.iter_rows(min_row=2, values_only=False)][0]
     assert row[1].value == '=HYPERLINK("http://example.com")' and row[1].data_type == "s"
     assert row[3].value == 3 and row[11].value == 0.1
+
+
+def test_a_headerless_table_accounts_for_every_row(tmp_path: Path) -> None:
+    """A title line above a table without a header is a row like the others: it ends in
+    the quarantine report, not silently skipped."""
+    source = LISTS_DIR / "克拉玛依市档案局2024年权责清单.xlsx"
+    rows = items(source)
+    body = [["克拉玛依市档案局权责清单（续）"]] + table(rows, None, [3, 0, 2])
+    doc = read_list(write(tmp_path / "titled.xlsx", [("Sheet1", body)]))
+    assert len(doc.items) == len(rows)
+    quarantined = [q for q in doc.quarantine if q.row is not None]
+    assert doc.data_rows == len(doc.items) + len(quarantined) == len(rows) + 1
+    assert quarantined[0].row == 1
