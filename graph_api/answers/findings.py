@@ -10,6 +10,7 @@ as a workbook a civil servant can open.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -183,6 +184,24 @@ def citation_findings(store: Store, kinds: Iterable[str] = KINDS) -> list[Citati
                 )
     order = {k: i for i, k in enumerate(KINDS)}
     return [f for _, f in sorted(out.items(), key=lambda kv: (order[kv[1].kind], kv[0]))]
+
+
+class FindingsCache:
+    """All findings of a store, computed once per state of the store (its counts change
+    with every load or removal) and shared by the requests that ask meanwhile."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: object = None
+        self._found: list[CitationFinding] = []
+
+    def get(self, store: Store) -> list[CitationFinding]:
+        state = store.counts()
+        with self._lock:
+            if self._state != state:
+                self._found = citation_findings(store, KINDS)
+                self._state = state
+            return self._found
 
 
 _HEADER = (

@@ -25,9 +25,11 @@ from typing import Protocol, runtime_checkable
 from rdflib import Graph
 
 from prl.graph_api.store.models import (
+    NO_DATASET,
     BodyView,
     Candidate,
     Counts,
+    Dataset,
     InstrumentView,
     Page,
     PowerDetail,
@@ -144,7 +146,7 @@ class Store(Protocol):
         timeout: float,
         limit: int,
         accept: str = "",
-        dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+        dataset: Dataset = NO_DATASET,
     ) -> SparqlAnswer:
         """Run a read-only SPARQL query: the body, its media type and whether the cap cut
         it. The default graph is the union of the graphs unless the query names its

@@ -190,6 +190,11 @@ class Page:
     extra: dict = field(default_factory=dict, compare=False)
 
 
+#: the SPARQL protocol's dataset: (default-graph-uri, named-graph-uri); empty: not named
+Dataset = tuple[tuple[str, ...], tuple[str, ...]]
+NO_DATASET: Dataset = ((), ())
+
+
 @dataclass(frozen=True)
 class SparqlAnswer:
     """The answer of a SPARQL query: the body, its media type, and whether the result cap

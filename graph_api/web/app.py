@@ -13,6 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from prl.graph_api.answers.findings import FindingsCache
 from prl.graph_api.settings import Settings
 from prl.graph_api.store import Store, StoreCorrupt, StoreError, StoreUnavailable, open_store
 from prl.graph_api.web.cache import AnswerCache
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store if store is not None else open_store(settings)
     app.state.cache = AnswerCache(settings.cache_size, settings.cache_ttl)
+    app.state.findings = FindingsCache()
 
     @app.exception_handler(StoreUnavailable)
     async def unavailable(request: Request, exc: StoreUnavailable):

@@ -13,6 +13,7 @@ thread, so the hot routes pay a header scan and a hash):
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -144,7 +145,7 @@ def _matches(scope: Scope, etag: str) -> bool:
 
 
 async def _plain(send: Send, status: int, text: str) -> None:
-    body = ('{"detail":"' + text + '"}').encode()
+    body = json.dumps({"detail": text}).encode()
     await send(
         {
             "type": "http.response.start",

@@ -10,9 +10,11 @@ from rdflib import Graph
 
 from prl.graph_api.store.errors import Unsupported
 from prl.graph_api.store.models import (
+    NO_DATASET,
     BodyView,
     Candidate,
     Counts,
+    Dataset,
     InstrumentView,
     Page,
     PowerDetail,
@@ -139,7 +141,7 @@ class Neo4jStore:
         timeout: float,
         limit: int,
         accept: str = "",
-        dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+        dataset: Dataset = NO_DATASET,
     ) -> SparqlAnswer:
         raise Unsupported(
             "SPARQL is served by the embedded store only (this server's store is Neo4j)"

@@ -34,7 +34,7 @@ from prl.graph_api.store.errors import (
     QueryTimeout,
     StoreError,
 )
-from prl.graph_api.store.models import SparqlAnswer
+from prl.graph_api.store.models import NO_DATASET, Dataset, SparqlAnswer
 
 MAX_NESTING = 64  # braces and brackets: deeper queries crash the parser, none is useful
 _CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
@@ -108,7 +108,6 @@ class _Pipe:
 class _Worker:
     process: Any
     conn: Any
-    isolated: bool = False
 
 
 @dataclass
@@ -167,7 +166,7 @@ class QueryPool:
             conn.close()
             raise StoreError(f"a SPARQL worker process could not start: {e}") from None
         self.isolated = isolated
-        return _Worker(p, conn, isolated)
+        return _Worker(p, conn)
 
     def _acquire(self) -> _Worker | None:
         with self._lock:
@@ -207,7 +206,7 @@ class QueryPool:
         timeout: float,
         limit: int,
         accept: str,
-        dataset: tuple = ((), ()),
+        dataset: Dataset = NO_DATASET,
     ) -> SparqlAnswer:
         if nesting(query) > MAX_NESTING:
             raise QueryInvalid(f"the query nests deeper than {MAX_NESTING} levels")
@@ -264,7 +263,3 @@ class QueryPool:
             self._kill(w)
         if made:
             shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def default_size() -> int:
-    return max(1, min(4, os.cpu_count() or 1))

@@ -38,7 +38,7 @@ from prl.graph_api.store.errors import (
     QueryTimeout,
     StoreError,
 )
-from prl.graph_api.store.models import SparqlAnswer
+from prl.graph_api.store.models import NO_DATASET, Dataset, SparqlAnswer
 
 MAX_RUNNING = 4
 _slots = threading.BoundedSemaphore(MAX_RUNNING)
@@ -109,7 +109,6 @@ def _holds(node, name: str, depth: int = 0) -> bool:
     return any(_holds(v, name, depth + 1) for v in items)
 
 
-Dataset = tuple[tuple[str, ...], tuple[str, ...]]  # (default-graph-uri, named-graph-uri)
 _FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:])", re.IGNORECASE)
 RESULT_FORMATS = (
     "application/sparql-results+json",
@@ -127,7 +126,7 @@ GRAPH_FORMATS = {
 
 
 def execute(
-    store: ox.Store, query: str, *, limit: int, accept: str = "", dataset: Dataset = ((), ())
+    store: ox.Store, query: str, *, limit: int, accept: str = "", dataset: Dataset = NO_DATASET
 ) -> SparqlAnswer:
     """Check and run one query in this thread; see the module."""
     check(query)
@@ -315,7 +314,7 @@ def run(
     timeout: float,
     limit: int,
     accept: str = "",
-    dataset: Dataset = ((), ()),
+    dataset: Dataset = NO_DATASET,
 ) -> SparqlAnswer:
     """``execute`` in a thread of this process, for a store without a folder (in memory):
     a timed-out query is abandoned, not stopped (stores on disk use ``query_pool``)."""
@@ -323,7 +322,6 @@ def run(
 
     if nesting(query) > MAX_NESTING:
         raise QueryInvalid(f"the query nests deeper than {MAX_NESTING} levels")
-    check(query)
     if not _slots.acquire(blocking=False):
         raise QueryTimeout(
             f"too many SPARQL queries running (at most {MAX_RUNNING}); try again later"

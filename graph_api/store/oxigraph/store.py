@@ -43,10 +43,12 @@ from prl.graph_api.store.errors import StoreCorrupt, StoreError, StoreUnavailabl
 from prl.graph_api.store.inputs import check_graph, read_nquads
 from prl.graph_api.store.interface import SPARQL
 from prl.graph_api.store.models import (
+    NO_DATASET,
     BodyView,
     Candidate,
     Concept,
     Counts,
+    Dataset,
     InstrumentRef,
     InstrumentView,
     Page,
@@ -601,7 +603,7 @@ class OxigraphStore:
         timeout: float,
         limit: int,
         accept: str = "",
-        dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+        dataset: Dataset = NO_DATASET,
     ) -> SparqlAnswer:
         """Run a read-only query for ``/sparql``; see ``oxigraph.sparql`` for formats,
         refusal, timeout and the result cap, and ``query_pool`` for where it runs."""

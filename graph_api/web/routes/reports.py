@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from prl.graph_api.answers.findings import KINDS, CitationFinding, citation_findings, findings_xlsx
-from prl.graph_api.store import Store
+from prl.graph_api.answers.findings import KINDS, findings_xlsx
 from prl.graph_api.web import models
 from prl.graph_api.web.deps import SettingsDep, StoreDep
 from prl.graph_api.web.paths import page_view
@@ -16,22 +14,6 @@ from prl.graph_api.web.paths import page_view
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=models.errors(503))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Kind = Literal["mismatch", "version", "unresolved"]
-
-_lock = threading.Lock()
-_cached: dict[int, tuple[object, list[CitationFinding]]] = {}
-
-
-def _findings(store: Store) -> list[CitationFinding]:
-    """All findings, computed once per state of the store (its counts change with a load)."""
-    state = store.counts()
-    with _lock:
-        hit = _cached.get(id(store))
-        if hit is not None and hit[0] == state:
-            return hit[1]
-        found = citation_findings(store, KINDS)
-        _cached.clear()
-        _cached[id(store)] = (state, found)
-        return found
 
 
 @router.get(
@@ -50,7 +32,7 @@ def citations_report(
     page_size: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Any:
     kinds = set(kind or KINDS)
-    found = [f for f in _findings(store) if f.kind in kinds]
+    found = [f for f in request.app.state.findings.get(store) if f.kind in kinds]
     wants_xlsx = format == "xlsx" or (format is None and XLSX in request.headers.get("accept", ""))
     if wants_xlsx:
         return Response(
