@@ -48,6 +48,8 @@ RDFS_LABEL = RDFS + "label"
 XSD_STRING = XSD + "string"
 XSD_INTEGER = XSD + "integer"
 
+#: everything prl mints is under this: the ontology, the concepts and the id space
+SPACE = "https://w3id.org/prl/"
 # prl's id space: https://w3id.org/prl/id/<kind>/…
 ID = "https://w3id.org/prl/id/"
 CONCEPT = "https://w3id.org/prl/concept/"
@@ -63,6 +65,14 @@ ORGANISATIONS_GRAPH = GRAPH + "organisations"
 
 #: the classes of statute subdivisions (编 章 节 条 款 项), outermost first
 SUBDIVISION_KINDS = ("Book", "Chapter", "Section", "Article", "Paragraph", "Point")
+
+
+#: the shared named graphs (every other graph is a list document, a statute version or a run,
+#: each named by a resource it describes), with what each holds
+SHARED_GRAPHS = {
+    VOCAB_GRAPH: "code lists: power types, phases, legal force, levels …",
+    ORGANISATIONS_GRAPH: "bodies, their units and their regions",
+}
 
 
 def is_document_graph(name: str) -> bool:

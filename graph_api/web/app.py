@@ -22,9 +22,18 @@ from prl.graph_api.web.http import HttpConventions
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """An app serving ``store`` (or the store the settings name)."""
-    from prl.graph_api.web.routes import browse, documents, powers, reports, sparql, system
+    from prl.graph_api.web.routes import (
+        browse,
+        documents,
+        powers,
+        reports,
+        resources,
+        sparql,
+        system,
+    )
 
     settings = settings or Settings()
+    modules = (powers, browse, resources, system, sparql, documents, reports)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -61,14 +70,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def corrupt(request: Request, exc: StoreCorrupt):
         return JSONResponse({"detail": f"store unreadable: {exc}"}, status_code=503)
 
-    for module in (powers, browse, system, sparql, documents, reports):
+    for module in modules:
         app.include_router(module.router)
     # the last added is the outermost: CORS answers preflights first; the conventions see the
     # body as sent (gzipped when asked), so HEAD and ETag match what GET sends
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     routes = [
         (r.path_regex, set(r.methods or ()))
-        for m in (powers, browse, system, sparql, documents, reports)
+        for m in modules
         for r in m.router.routes
         if isinstance(r, APIRoute)
     ]

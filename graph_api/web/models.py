@@ -265,6 +265,27 @@ class Error(_Model):
 
 
 #: the ``responses=`` entry of a route that can answer a resource as RDF too
+class ResourceValue(_Model):
+    """One value of a property: a resource (``iri``, with ``href`` where the API serves it)
+    or a literal (``value`` with its ``datatype`` or ``language``)."""
+
+    iri: str | None = None
+    href: str | None = None
+    value: str | None = None
+    datatype: str | None = None
+    language: str | None = None
+
+
+class Resource(_Model):
+    """Any resource prl mints (a duty, a citation, a list document, a source record, a
+    region, a concept …): what the store states about it, predicates as CURIEs."""
+
+    iri: str
+    label: str | None
+    types: list[str]
+    properties: dict[str, list[ResourceValue]]
+
+
 RDF_CONTENT: dict[str, dict] = {"text/turtle": {}, "application/ld+json": {}}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
+from rdflib import Graph
 
 from prl.graph_api.store import Store
 from prl.ontology import namespaces as ns
@@ -31,10 +32,16 @@ def wanted(request: Request) -> str:
 
 def respond(request: Request, store: Store, iri: str, body: Any) -> Response:
     """``body`` as JSON, or the resource's RDF description as Turtle or JSON-LD."""
+    if wanted(request) == "json":
+        return JSONResponse(jsonable_encoder(body))
+    return respond_graph(request, store.describe(iri), body)
+
+
+def respond_graph(request: Request, g: Graph, body: Any) -> Response:
+    """``body`` as JSON, or ``g`` as Turtle or JSON-LD, by ``Accept``."""
     kind = wanted(request)
     if kind == "json":
         return JSONResponse(jsonable_encoder(body))
-    g = store.describe(iri)
     for prefix, space in CONTEXT.items():
         g.bind(prefix, space)
     if kind == TURTLE:

@@ -12,9 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from prl.graph_api.store.models import Page, PowerSummary, Ref
-from prl.ontology.namespaces import ID, INSTRUMENT, POWER
-
-_ROUTES = {"power/": "/v1/powers/", "body/": "/v1/bodies/"}
+from prl.ontology.namespaces import BODY, ID, INSTRUMENT, POWER, PRL, SPACE
 
 
 def iri_of(kind: str, value: str | None) -> str | None:
@@ -25,20 +23,37 @@ def iri_of(kind: str, value: str | None) -> str | None:
 
 
 def api_path(iri: str) -> str | None:
-    """The API route that serves an IRI (instruments: a version has two segments, deeper
-    paths are subdivisions)."""
+    """The API route that serves an IRI: powers, bodies, statute versions (two segments
+    after ``instrument/``) and their subdivisions (deeper) have their own; every other IRI
+    prl mints (units, duties, citations, list documents, source records, regions, runs,
+    concepts …) is served by ``/v1/resources``; the ontology's terms by ``/ontology``.
+    None for IRIs outside prl's space.
+
+    >>> api_path("https://w3id.org/prl/id/power/克拉玛依市统计局/034c48b58627/duty/57a0b45c2da2")
+    '/v1/resources/id/power/克拉玛依市统计局/034c48b58627/duty/57a0b45c2da2'
+    >>> api_path("https://w3id.org/prl/ontology#Power")
+    '/ontology'
+    """
+    if iri.startswith(PRL):
+        return "/ontology"
+    if not iri.startswith(SPACE):
+        return None
     if iri.startswith(INSTRUMENT):
         parts = iri[len(INSTRUMENT) :].split("/")
-        if len(parts) > 2:
+        if len(parts) == 2 and not parts[1].startswith("as-cited"):
+            return "/v1/instruments/" + "/".join(parts)
+        if len(parts) > 2 and parts[-1] != "source":
             return "/v1/subdivisions/" + "/".join(parts)
-        return "/v1/instruments/" + "/".join(parts)
-    if not iri.startswith(ID):
-        return None
-    rest = iri[len(ID) :]
-    for prefix, route in _ROUTES.items():
-        if rest.startswith(prefix):
-            return route + rest[len(prefix) :]
-    return None
+    elif iri.startswith(POWER) and iri.count("/", len(POWER)) == 1:
+        return "/v1/powers/" + iri[len(POWER) :]
+    elif iri.startswith(BODY) and "/" not in iri[len(BODY) :]:
+        return "/v1/bodies/" + iri[len(BODY) :]
+    return resource_path(iri)
+
+
+def resource_path(iri: str) -> str:
+    """The route of the generic description of an IRI in prl's space."""
+    return "/v1/resources/" + iri[len(SPACE) :]
 
 
 def power_summary_view(p: PowerSummary) -> dict[str, Any]:

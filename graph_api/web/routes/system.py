@@ -1,4 +1,4 @@
-"""/health and /id/… dereferencing."""
+"""/health, and dereferencing /id/… and /concept/… IRIs."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import asdict
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from prl.graph_api.store import StoreUnavailable
+from prl.graph_api.store import Store, StoreUnavailable
 from prl.graph_api.web import models
 from prl.graph_api.web.deps import StoreDep
-from prl.graph_api.web.paths import api_path
-from prl.ontology.namespaces import ID
+from prl.graph_api.web.paths import api_path, resource_path
+from prl.ontology.namespaces import CONCEPT, ID
 
 router = APIRouter(tags=["system"])
 
@@ -33,20 +33,48 @@ def health(store: StoreDep):
     return {"status": "ok", "store": store.kind, "counts": asdict(counts)}
 
 
-@router.get(
-    "/id/{rest:path}",
-    summary="Dereference a prl IRI",
-    response_class=RedirectResponse,
-    status_code=303,
-    responses={
+_DEREFERENCE = {
+    "summary": "Dereference a prl IRI",
+    "response_class": RedirectResponse,
+    "status_code": 303,
+    "responses": {
         303: {"description": "See Other: the route that serves the resource"},
         **models.errors(404),
     },
-)
-def dereference(rest: str) -> RedirectResponse:
+}
+
+
+@router.get("/id/{rest:path}", **_DEREFERENCE)
+def dereference(rest: str, store: StoreDep) -> RedirectResponse:
     """``https://w3id.org/prl/id/<rest>`` is served here: 303 See Other to the resource's route
     (which answers JSON, JSON-LD or Turtle by ``Accept``)."""
-    path = api_path(ID + rest)
+    return _see_other(store, ID + rest)
+
+
+@router.get("/concept/{rest:path}", **_DEREFERENCE)
+def dereference_concept(rest: str, store: StoreDep) -> RedirectResponse:
+    """``https://w3id.org/prl/concept/<rest>`` (a code list or one of its concepts)."""
+    return _see_other(store, CONCEPT + rest)
+
+
+def _see_other(store: Store, iri: str) -> RedirectResponse:
+    path = api_path(iri)
     if path is None:
-        raise HTTPException(404, f"no resource route for id/{rest}")
+        raise HTTPException(404, f"no resource route for {iri}")
+    if not path.startswith("/v1/resources/") and not _has_view(store, iri, path):
+        # a statute version the corpus has no text of, say: described, not viewed
+        path = resource_path(iri)
     return RedirectResponse(path, status_code=303)
+
+
+def _has_view(store: Store, iri: str, path: str) -> bool:
+    view = {
+        "/v1/powers/": store.get_power,
+        "/v1/bodies/": store.get_body,
+        "/v1/instruments/": store.get_instrument,
+        "/v1/subdivisions/": store.get_subdivision,
+    }
+    for prefix, get in view.items():
+        if path.startswith(prefix):
+            return get(iri) is not None
+    return True
