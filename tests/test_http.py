@@ -93,3 +93,22 @@ def test_limits_in_bytes(client):
     r = client.put("/v1/documents/x", content=big, headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 413 and "4096 bytes" in r.json()["detail"]
     assert client.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_work_offline(client, page):
+    """Every script, style and icon the documentation pages load comes from this server (an
+    intranet has no CDN), and each of them is served."""
+    import re
+
+    html = client.get(page)
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    refs = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)["\']', html.text)
+    refs += re.findall(r'url:\s*["\']([^"\']+)["\']', html.text)  # Swagger UI's spec
+    refs += re.findall(r'spec-url\s*=\s*["\']([^"\']+)["\']', html.text)  # ReDoc's spec
+    assert len(refs) >= 2, refs
+    for ref in refs:
+        assert not re.match(r"(?i)^(https?:)?//", ref), f"{page} loads {ref} from elsewhere"
+        r = client.get(ref)
+        assert r.status_code == 200 and len(r.content) > 100, (ref, r.status_code)
+    assert "fonts.googleapis" not in html.text and "cdn.jsdelivr" not in html.text
