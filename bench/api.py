@@ -125,12 +125,12 @@ def run_wrk(base: str, paths: list[str], duration: int, conns: int) -> dict[str,
     }
 
 
-def start_server(serve_args: list[str], cache_size: int) -> tuple[subprocess.Popen, str]:
+def start_server(serve_args: list[str], cache_bytes: int) -> tuple[subprocess.Popen, str]:
     import os
 
     port = free_port()
     # a TTL longer than one benchmark cycle, so that the second pass measures a warm cache
-    env = dict(os.environ, PRL_CACHE_SIZE=str(cache_size), PRL_CACHE_TTL="3600")
+    env = dict(os.environ, PRL_CACHE_BYTES=str(cache_bytes), PRL_CACHE_TTL="3600")
     server = subprocess.Popen(
         [sys.executable, "-m", "prl.cli", "serve", "--port", str(port), *serve_args],
         env=env,
@@ -175,9 +175,9 @@ def bench_store(
 ) -> None:
     """Per endpoint: answer cache off; cache on, from empty (cold); cache on after every path
     was requested once (warm: every answer cached, the steady state for repeated requests)."""
-    runs = [("no cache", 0, ["off"]), ("cache", 100_000, ["cold", "warm"])]
-    for mode, cache_size, passes in runs:
-        server, base = start_server(serve_args, cache_size)
+    runs = [("no cache", 0, ["off"]), ("cache", 1 << 30, ["cold", "warm"])]
+    for mode, cache_bytes, passes in runs:
+        server, base = start_server(serve_args, cache_bytes)
         try:
             for state in passes:
                 name_mode = mode if state == "off" else f"cache, {state}"

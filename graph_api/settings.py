@@ -39,8 +39,9 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     max_query_length: int = 200
     sparql_timeout: float = 5.0
-    sparql_result_cap: int = 10_000
-    cache_size: int = 10_000  # answers kept by the API (0: no cache)
+    sparql_result_cap: int = 10_000  # rows (or triples) of one SPARQL answer
+    sparql_result_bytes: int = 16 * 1024 * 1024  # and about this many bytes of them
+    cache_bytes: int = 64 * 1024 * 1024  # answers kept by the API, in bytes (0: no cache)
     cache_ttl: float = 60.0  # seconds an answer may be served after a write by another process
     #: origins whose pages may read the API (CORS; reads only, never writes)
     cors_origins: list[str] = ["*"]

@@ -297,7 +297,7 @@ def test_answers_are_cached_until_a_write(store):
     assert app.state.cache.hits == 1
     c.delete("/v1/documents/none-such", headers={"Authorization": f"Bearer {TOKEN}"})
     assert app.state.cache.peek(("responsibility", "统计调查", 10)) is None
-    off = create_app(Settings(store=store.kind, cache_size=0), store)
+    off = create_app(Settings(store=store.kind, cache_bytes=0), store)
     TestClient(off).get("/v1/responsibility", params={"q": "统计调查"})
     assert off.state.cache.hits == 0 and off.state.cache.misses == 0
 

@@ -207,7 +207,7 @@ def test_api_answers_503_while_down_and_recovers(own_server, tmp_path):
     write_document(doc, 5)
     store = Neo4jStore(uri, auth=None, database="neo4j", timeout=5)
     store.load_file(doc)
-    client = TestClient(create_app(Settings(store="neo4j", cache_size=0), store))
+    client = TestClient(create_app(Settings(store="neo4j", cache_bytes=0), store))
     assert client.get("/v1/powers", params={"q": "许可"}).json()["total"] == 5
     one = client.get("/v1/powers", params={"q": "许可"}).json()["items"][0]["href"]
     assert client.get(one).status_code == 200  # through the async driver

@@ -282,6 +282,32 @@ def test_the_result_cap_is_signalled(small_nq, tmp_path):
         store.close()
 
 
+def test_the_byte_cap_is_signalled(small_nq, tmp_path):
+    """Long literals (article texts) reach a cap in bytes long before the row cap: the
+    answer is cut at about that size, and says so."""
+    store = OxigraphStore(tmp_path / "store")
+    store.load_nquads(small_nq)
+    cap = 20_000
+    settings = Settings(store="oxigraph", sparql_result_bytes=cap)
+    texts = "SELECT ?s ?t { ?s <https://w3id.org/prl/ontology#text> ?t }"
+    try:
+        with TestClient(create_app(settings, store)) as client:
+            everything = store.sparql(texts, timeout=10, limit=100_000, max_bytes=1 << 30)
+            assert len(everything.body) > 3 * cap and not everything.truncated
+            for accept in ("application/sparql-results+json", "text/csv"):
+                r = client.get("/sparql", params={"query": texts}, headers={"Accept": accept})
+                assert r.status_code == 200 and r.headers["prl-truncated"] == "true", accept
+                assert r.headers["prl-result-bytes"] == str(cap)
+                assert cap * 0.5 < len(r.content) < cap * 1.5, (accept, len(r.content))
+            graph = client.get(
+                "/sparql",
+                params={"query": texts.replace("SELECT ?s ?t", "CONSTRUCT WHERE")},
+            )
+            assert graph.headers["prl-truncated"] == "true" and len(graph.content) < cap * 1.5
+    finally:
+        store.close()
+
+
 def test_rdflib_sparqlstore_reads_the_endpoint(served):
     """A real client over a real socket: rdflib's SPARQLStore, with GET and with POST."""
     import uvicorn

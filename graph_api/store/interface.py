@@ -26,6 +26,7 @@ from rdflib import Graph
 
 from prl.graph_api.store.models import (
     NO_DATASET,
+    RESULT_BYTES,
     BodyView,
     Candidate,
     Counts,
@@ -145,13 +146,14 @@ class Store(Protocol):
         *,
         timeout: float,
         limit: int,
+        max_bytes: int = RESULT_BYTES,
         accept: str = "",
         dataset: Dataset = NO_DATASET,
     ) -> SparqlAnswer:
         """Run a read-only SPARQL query: the body, its media type and whether the cap cut
         it. The default graph is the union of the graphs unless the query names its
         dataset (FROM, FROM NAMED) or ``dataset`` gives (default-graph-uri,
-        named-graph-uri) as the protocol does. At most ``limit`` rows or triples;
+        named-graph-uri) as the protocol does. At most ``limit`` rows or triples, and about ``max_bytes`` of them;
         ``accept`` picks the format.
 
         :raises Unsupported: the store has no ``SPARQL`` capability

@@ -193,6 +193,8 @@ class Page:
 #: the SPARQL protocol's dataset: (default-graph-uri, named-graph-uri); empty: not named
 Dataset = tuple[tuple[str, ...], tuple[str, ...]]
 NO_DATASET: Dataset = ((), ())
+#: about how many bytes of SPARQL results are sent at most (the answer says it was cut)
+RESULT_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)

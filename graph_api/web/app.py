@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     offline_docs(app)
     app.state.settings = settings
     app.state.store = store if store is not None else open_store(settings)
-    app.state.cache = AnswerCache(settings.cache_size, settings.cache_ttl)
+    app.state.cache = AnswerCache(settings.cache_bytes, settings.cache_ttl)
     app.state.findings = FindingsCache()
 
     @app.exception_handler(StoreUnavailable)
@@ -90,7 +90,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "POST"],  # reads (POST: /sparql); writes never
         allow_headers=["Accept", "Content-Type", "If-None-Match"],
-        expose_headers=["ETag", "Retry-After"],
+        expose_headers=[
+            "ETag",
+            "Retry-After",
+            "Prl-Result-Cap",
+            "Prl-Result-Bytes",
+            "Prl-Truncated",
+        ],
         max_age=600,
     )
     return app

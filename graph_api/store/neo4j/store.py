@@ -11,6 +11,7 @@ from rdflib import Graph
 from prl.graph_api.store.errors import Unsupported
 from prl.graph_api.store.models import (
     NO_DATASET,
+    RESULT_BYTES,
     BodyView,
     Candidate,
     Counts,
@@ -140,6 +141,7 @@ class Neo4jStore:
         *,
         timeout: float,
         limit: int,
+        max_bytes: int = RESULT_BYTES,
         accept: str = "",
         dataset: Dataset = NO_DATASET,
     ) -> SparqlAnswer:

@@ -34,7 +34,7 @@ from prl.graph_api.store.errors import (
     QueryTimeout,
     StoreError,
 )
-from prl.graph_api.store.models import NO_DATASET, Dataset, SparqlAnswer
+from prl.graph_api.store.models import NO_DATASET, RESULT_BYTES, Dataset, SparqlAnswer
 
 MAX_NESTING = 64  # braces and brackets: deeper queries crash the parser, none is useful
 _CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
@@ -205,6 +205,7 @@ class QueryPool:
         *,
         timeout: float,
         limit: int,
+        max_bytes: int = RESULT_BYTES,
         accept: str,
         dataset: Dataset = NO_DATASET,
     ) -> SparqlAnswer:
@@ -217,7 +218,7 @@ class QueryPool:
             )
         keep: _Worker | None = None
         try:
-            w.conn.send((folder, query, limit, accept, dataset))
+            w.conn.send((folder, query, (limit, max_bytes), accept, dataset))
             if not w.conn.poll(timeout):
                 raise QueryTimeout(
                     f"SPARQL query did not finish within {timeout:g} s (it was stopped)"

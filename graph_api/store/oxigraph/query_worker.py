@@ -42,7 +42,10 @@ def _worker(memory_bytes: int) -> None:
                 store = ox.Store.read_only(folder)
                 opened = folder
             assert store is not None
-            answer = sparql.execute(store, query, limit=limit, accept=accept, dataset=dataset)
+            rows, size = limit
+            answer = sparql.execute(
+                store, query, limit=rows, max_bytes=size, accept=accept, dataset=dataset
+            )
             conn.send(("ok", answer))
         except QueryRefused as e:
             conn.send(("refused", str(e)))

@@ -38,7 +38,7 @@ from prl.graph_api.store.errors import (
     QueryTimeout,
     StoreError,
 )
-from prl.graph_api.store.models import NO_DATASET, Dataset, SparqlAnswer
+from prl.graph_api.store.models import NO_DATASET, RESULT_BYTES, Dataset, SparqlAnswer
 
 MAX_RUNNING = 4
 _slots = threading.BoundedSemaphore(MAX_RUNNING)
@@ -126,7 +126,13 @@ GRAPH_FORMATS = {
 
 
 def execute(
-    store: ox.Store, query: str, *, limit: int, accept: str = "", dataset: Dataset = NO_DATASET
+    store: ox.Store,
+    query: str,
+    *,
+    limit: int,
+    max_bytes: int = RESULT_BYTES,
+    accept: str = "",
+    dataset: Dataset = NO_DATASET,
 ) -> SparqlAnswer:
     """Check and run one query in this thread; see the module."""
     check(query)
@@ -141,7 +147,7 @@ def execute(
         elif not _FROM.search(_keywords(query)):
             options["use_default_graph_as_union"] = True  # no dataset named: every graph
         results = store.query(query, **options)
-        answer = _format(results, limit, accept, threading.Event())
+        answer = _format(results, (limit, max_bytes), accept, threading.Event())
         del results  # here, in the thread that made it (pyoxigraph's results stay in one)
         return answer
     except SyntaxError as e:
@@ -152,15 +158,15 @@ def execute(
         raise QueryInvalid(str(e)) from None
 
 
-def _format(results, limit: int, accept: str, stop: threading.Event) -> SparqlAnswer:
+def _format(results, cap: tuple[int, int], accept: str, stop: threading.Event) -> SparqlAnswer:
     if isinstance(results, ox.QueryBoolean):
         media = _media(accept, BOOLEAN_FORMATS)
         if media == "application/sparql-results+xml":
             return SparqlAnswer(_xml_boolean(bool(results)), media)
         return SparqlAnswer(json.dumps({"head": {}, "boolean": bool(results)}).encode(), media)
     if isinstance(results, ox.QuerySolutions):
-        return _select(results, limit, _media(accept, RESULT_FORMATS), stop)
-    return _graph(results, limit, _media(accept, tuple(GRAPH_FORMATS)), stop)
+        return _select(results, cap, _media(accept, RESULT_FORMATS), stop)
+    return _graph(results, cap, _media(accept, tuple(GRAPH_FORMATS)), stop)
 
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -209,18 +215,22 @@ def _xml_boolean(value: bool) -> bytes:
 
 
 def _select(
-    results: ox.QuerySolutions, limit: int, media: str, stop: threading.Event
+    results: ox.QuerySolutions, cap: tuple[int, int], media: str, stop: threading.Event
 ) -> SparqlAnswer:
     names = [v.value for v in results.variables]
     rows: list[list[Term | None]] = []
+    limit, max_bytes = cap
+    size = 0
     truncated = False
     for sol in results:
-        if len(rows) >= limit:
+        if len(rows) >= limit or size > max_bytes:
             truncated = True
             break
         if stop.is_set():
             break
-        rows.append([sol[n] for n in names])
+        row = [sol[n] for n in names]
+        size += _row_bytes(row)
+        rows.append(row)
     if media == "text/tab-separated-values":
         lines = ["\t".join("?" + n for n in names)]
         lines += ["\t".join("" if t is None else str(t) for t in r) for r in rows]
@@ -252,6 +262,12 @@ def _select(
     return SparqlAnswer(json.dumps(body, ensure_ascii=False).encode(), media, truncated)
 
 
+def _row_bytes(row) -> int:
+    """About what a row takes in any results format: its terms as N-Triples, in UTF-8, and
+    some markup per term (JSON and XML add more than that only in markup)."""
+    return sum(40 + len(str(t).encode()) for t in row if t is not None)
+
+
 def _csv_value(t: Term | None) -> str:
     """A term in SPARQL CSV results: its value, or a triple term as in N-Triples."""
     if t is None:
@@ -259,15 +275,20 @@ def _csv_value(t: Term | None) -> str:
     return str(t) if isinstance(t, ox.Triple) else t.value
 
 
-def _graph(results: ox.QueryTriples, limit: int, media: str, stop: threading.Event) -> SparqlAnswer:
+def _graph(
+    results: ox.QueryTriples, cap: tuple[int, int], media: str, stop: threading.Event
+) -> SparqlAnswer:
     triples: list[ox.Triple] = []
+    limit, max_bytes = cap
+    size = 0
     truncated = False
     for t in results:
-        if len(triples) >= limit:
+        if len(triples) >= limit or size > max_bytes:
             truncated = True
             break
         if stop.is_set():
             break
+        size += _row_bytes((t.subject, t.predicate, t.object))
         triples.append(t)
     fmt = GRAPH_FORMATS[media]
     return SparqlAnswer(ox.serialize(triples, format=fmt) or b"", fmt.media_type, truncated)
@@ -313,6 +334,7 @@ def run(
     *,
     timeout: float,
     limit: int,
+    max_bytes: int = RESULT_BYTES,
     accept: str = "",
     dataset: Dataset = NO_DATASET,
 ) -> SparqlAnswer:
@@ -331,7 +353,9 @@ def run(
 
     def work() -> None:
         try:
-            out["ok"] = execute(store, query, limit=limit, accept=accept, dataset=dataset)
+            out["ok"] = execute(
+                store, query, limit=limit, max_bytes=max_bytes, accept=accept, dataset=dataset
+            )
         except BaseException as e:  # handed to the caller
             out["error"] = e
         finally:

@@ -44,6 +44,7 @@ from prl.graph_api.store.inputs import check_graph, read_nquads
 from prl.graph_api.store.interface import SPARQL
 from prl.graph_api.store.models import (
     NO_DATASET,
+    RESULT_BYTES,
     BodyView,
     Candidate,
     Concept,
@@ -602,6 +603,7 @@ class OxigraphStore:
         *,
         timeout: float,
         limit: int,
+        max_bytes: int = RESULT_BYTES,
         accept: str = "",
         dataset: Dataset = NO_DATASET,
     ) -> SparqlAnswer:
@@ -609,13 +611,25 @@ class OxigraphStore:
         refusal, timeout and the result cap, and ``query_pool`` for where it runs."""
         if self.path is None:
             return run(
-                self._store, query, timeout=timeout, limit=limit, accept=accept, dataset=dataset
+                self._store,
+                query,
+                timeout=timeout,
+                limit=limit,
+                max_bytes=max_bytes,
+                accept=accept,
+                dataset=dataset,
             )
         with self._write:  # a snapshot of what the store holds now (taken once per write)
             with self._errors("taking a snapshot for SPARQL"):
                 folder = self._pool.snapshot(self._store, self._generation)
         return self._pool.run(
-            folder, query, timeout=timeout, limit=limit, accept=accept, dataset=dataset
+            folder,
+            query,
+            timeout=timeout,
+            limit=limit,
+            max_bytes=max_bytes,
+            accept=accept,
+            dataset=dataset,
         )
 
     def ping(self) -> None:

@@ -40,8 +40,12 @@ RESULTS: dict[int | str, dict] = {
         },
         "headers": {
             "Prl-Result-Cap": {"description": "the result cap", "schema": {"type": "integer"}},
+            "Prl-Result-Bytes": {
+                "description": "the cap in bytes (about: whole rows are sent)",
+                "schema": {"type": "integer"},
+            },
             "Prl-Truncated": {
-                "description": "true when the cap cut the results",
+                "description": "true when a cap (rows or bytes) cut the results",
                 "schema": {"type": "string"},
             },
         },
@@ -52,6 +56,7 @@ RESULTS: dict[int | str, dict] = {
 
 
 CAP_HEADER = "Prl-Result-Cap"  # the cap: rows (or triples) at most
+BYTES_HEADER = "Prl-Result-Bytes"  # and about this many bytes of them
 TRUNCATED_HEADER = "Prl-Truncated"  # "true" when the cap cut the results
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -70,6 +75,7 @@ def _run(
             query,
             timeout=settings.sparql_timeout,
             limit=settings.sparql_result_cap,
+            max_bytes=settings.sparql_result_bytes,
             accept=accept,
             dataset=dataset,
         )
@@ -83,7 +89,11 @@ def _run(
         raise HTTPException(406, str(e)) from e
     except QueryInvalid as e:
         raise HTTPException(400, f"query: {e}") from e
-    headers = {CAP_HEADER: str(settings.sparql_result_cap), "Vary": "Accept"}
+    headers = {
+        CAP_HEADER: str(settings.sparql_result_cap),
+        BYTES_HEADER: str(settings.sparql_result_bytes),
+        "Vary": "Accept",
+    }
     if answer.truncated:
         headers[TRUNCATED_HEADER] = "true"
     return Response(answer.body, media_type=answer.media_type, headers=headers)

@@ -33,25 +33,27 @@ def health(store: StoreDep):
     return {"status": "ok", "store": store.kind, "counts": asdict(counts)}
 
 
-_DEREFERENCE = {
-    "summary": "Dereference a prl IRI",
-    "response_class": RedirectResponse,
-    "status_code": 303,
-    "responses": {
-        303: {"description": "See Other: the route that serves the resource"},
-        **models.errors(404),
-    },
-}
+def _dereference_route(path: str):
+    return router.get(
+        path,
+        summary="Dereference a prl IRI",
+        response_class=RedirectResponse,
+        status_code=303,
+        responses={
+            303: {"description": "See Other: the route that serves the resource"},
+            **models.errors(404),
+        },
+    )
 
 
-@router.get("/id/{rest:path}", **_DEREFERENCE)
+@_dereference_route("/id/{rest:path}")
 def dereference(rest: str, store: StoreDep) -> RedirectResponse:
     """``https://w3id.org/prl/id/<rest>`` is served here: 303 See Other to the resource's route
     (which answers JSON, JSON-LD or Turtle by ``Accept``)."""
     return _see_other(store, ID + rest)
 
 
-@router.get("/concept/{rest:path}", **_DEREFERENCE)
+@_dereference_route("/concept/{rest:path}")
 def dereference_concept(rest: str, store: StoreDep) -> RedirectResponse:
     """``https://w3id.org/prl/concept/<rest>`` (a code list or one of its concepts)."""
     return _see_other(store, CONCEPT + rest)
