@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     sparql_timeout: float = 5.0
     sparql_result_cap: int = 10_000  # rows (or triples) of one SPARQL answer
     sparql_result_bytes: int = 16 * 1024 * 1024  # and about this many bytes of them
+    #: per client address, for /sparql: requests a second, at once (burst), and running
+    sparql_rate: float = 5.0
+    sparql_burst: int = 20
+    sparql_per_client: int = 2
+    #: per client address, for /v1/reports: requests a second, at once, and running
+    report_rate: float = 2.0
+    report_burst: int = 10
+    report_per_client: int = 2
     cache_bytes: int = 64 * 1024 * 1024  # answers kept by the API, in bytes (0: no cache)
     cache_ttl: float = 60.0  # seconds an answer may be served after a write by another process
     #: origins whose pages may read the API (CORS; reads only, never writes)

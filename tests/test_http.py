@@ -112,3 +112,15 @@ def test_docs_work_offline(client, page):
         r = client.get(ref)
         assert r.status_code == 200 and len(r.content) > 100, (ref, r.status_code)
     assert "fonts.googleapis" not in html.text and "cdn.jsdelivr" not in html.text
+
+
+def test_reports_are_rate_limited_per_client(client):
+    store = client.app.state.store
+    settings = Settings(store=store.kind, report_rate=0.01, report_burst=2)
+    app = create_app(settings, store)
+    one, two = TestClient(app, client=("192.0.2.1", 1)), TestClient(app, client=("192.0.2.2", 1))
+    codes = [one.get("/v1/reports/citations").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    r = one.get("/v1/reports/citations")
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 1
+    assert two.get("/v1/reports/citations").status_code == 200

@@ -26,7 +26,9 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 def served(small_nq, tmp_path_factory):
     store = OxigraphStore(tmp_path_factory.mktemp("sparql") / "store")
     store.load_nquads(small_nq)
-    settings = Settings(store="oxigraph", sparql_timeout=1.5)
+    # no rate limits here (tests below send many queries at once from one address); they
+    # have tests of their own
+    settings = Settings(store="oxigraph", sparql_timeout=1.5, sparql_rate=0, sparql_per_client=0)
     with TestClient(create_app(settings, store)) as client:
         yield client, store
     store.close()
@@ -55,13 +57,15 @@ def test_a_runaway_query_is_stopped_and_frees_its_slot(served):
 
 
 def test_four_runaway_queries_do_not_hold_every_slot(served):
+    """From four addresses: each is stopped at the timeout and its slot is free at once."""
     client, store = served
     answers: list[int] = []
 
-    def runaway() -> None:
-        answers.append(client.get("/sparql", params={"query": RUNAWAY}).status_code)
+    def runaway(i: int) -> None:
+        other = TestClient(client.app, client=(f"192.0.2.{i}", 4000))
+        answers.append(other.get("/sparql", params={"query": RUNAWAY}).status_code)
 
-    threads = [threading.Thread(target=runaway) for _ in range(4)]
+    threads = [threading.Thread(target=runaway, args=(i,)) for i in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -69,6 +73,67 @@ def test_four_runaway_queries_do_not_hold_every_slot(served):
     assert answers == [503] * 4
     assert count(client) > 0  # the slots are free again
     assert client.get("/health").status_code == 200
+
+
+@pytest.fixture
+def limited(small_nq, tmp_path):
+    store = OxigraphStore(tmp_path / "store")
+    store.load_nquads(small_nq)
+    settings = Settings(
+        store="oxigraph", sparql_timeout=1.5, sparql_rate=1, sparql_burst=6, sparql_per_client=2
+    )
+    with TestClient(create_app(settings, store)) as client:
+        yield client
+    store.close()
+
+
+def test_one_client_cannot_take_every_slot(limited):
+    """Four runaway queries from one address: two run (and are stopped), two are refused at
+    once with 429; another address still gets answers meanwhile."""
+    answers: list[tuple[int, float]] = []
+
+    def runaway() -> None:
+        started = time.monotonic()
+        r = limited.get("/sparql", params={"query": RUNAWAY})
+        answers.append((r.status_code, time.monotonic() - started))
+        if r.status_code == 429:
+            assert int(r.headers["retry-after"]) >= 1
+
+    threads = [threading.Thread(target=runaway) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    other = TestClient(limited.app, client=("198.51.100.7", 4000))
+    r = other.get("/sparql", params={"query": COUNT})
+    assert r.status_code == 200  # while the two run
+    for t in threads:
+        t.join(30)
+    assert sorted(code for code, _ in answers) == [429, 429, 503, 503]
+    assert all(took < 1 for code, took in answers if code == 429)  # refused at once
+
+
+def test_a_client_over_its_rate_gets_429_and_retry_after(limited):
+    codes = [limited.get("/sparql", params={"query": COUNT}) for _ in range(8)]
+    assert [r.status_code for r in codes[:6]] == [200] * 6  # the burst
+    refused = [r for r in codes[6:] if r.status_code == 429]
+    assert refused, [r.status_code for r in codes]
+    wait = int(refused[0].headers["retry-after"])
+    assert 1 <= wait <= 2 and "SPARQL" in refused[0].json()["detail"]
+    other = TestClient(limited.app, client=("198.51.100.8", 4000))
+    assert other.get("/sparql", params={"query": COUNT}).status_code == 200  # per address
+    time.sleep(wait)
+    assert limited.get("/sparql", params={"query": COUNT}).status_code == 200
+
+
+def test_forgotten_clients_are_bounded():
+    from prl.graph_api.web.limits import ClientLimits
+
+    limits = ClientLimits("SPARQL", rate=1, burst=1, concurrent=1, max_clients=100)
+    for i in range(10_000):
+        assert limits.acquire(f"10.0.{i // 256}.{i % 256}") is None
+        limits.release(f"10.0.{i // 256}.{i % 256}")
+    assert len(limits._clients) == 100
+    assert limits.acquire("10.0.39.15") is not None  # the most recent is remembered
 
 
 def test_a_query_that_kills_its_process_is_refused_and_the_server_goes_on(served):

@@ -18,6 +18,7 @@ from prl.graph_api.settings import Settings
 from prl.graph_api.store import Store, StoreCorrupt, StoreError, StoreUnavailable, open_store
 from prl.graph_api.web.cache import AnswerCache
 from prl.graph_api.web.http import HttpConventions
+from prl.graph_api.web.limits import ClientLimits
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -62,6 +63,20 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.store = store if store is not None else open_store(settings)
     app.state.cache = AnswerCache(settings.cache_bytes, settings.cache_ttl)
     app.state.findings = FindingsCache()
+    app.state.limits = {
+        "SPARQL": ClientLimits(
+            "SPARQL",
+            rate=settings.sparql_rate,
+            burst=settings.sparql_burst,
+            concurrent=settings.sparql_per_client,
+        ),
+        "report": ClientLimits(
+            "report",
+            rate=settings.report_rate,
+            burst=settings.report_burst,
+            concurrent=settings.report_per_client,
+        ),
+    }
 
     @app.exception_handler(StoreUnavailable)
     async def unavailable(request: Request, exc: StoreUnavailable):

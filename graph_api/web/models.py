@@ -299,6 +299,7 @@ def errors(*codes: int) -> dict[int | str, dict]:
         406: "none of the accepted formats can carry the results",
         413: "the request body is over the limit (PRL_MAX_UPLOAD_BYTES, or the query length)",
         415: "a body of a type this route does not read",
+        429: "too many requests from this client (see Retry-After)",
         501: "the store does not serve this (SPARQL on Neo4j)",
         503: "the store is unavailable (with Retry-After), or a query timed out",
     }

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from prl.graph_api.answers.findings import KINDS, findings_xlsx
 from prl.graph_api.web import models
 from prl.graph_api.web.deps import SettingsDep, StoreDep
+from prl.graph_api.web.limits import limited
 from prl.graph_api.web.paths import page_view
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=models.errors(503))
+router = APIRouter(
+    prefix="/v1/reports",
+    tags=["reports"],
+    responses=models.errors(429, 503),
+    dependencies=[Depends(limited("report"))],
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Kind = Literal["mismatch", "version", "unresolved"]
 

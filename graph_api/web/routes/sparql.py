@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -21,8 +21,9 @@ from prl.graph_api.store import (
 )
 from prl.graph_api.web import models
 from prl.graph_api.web.deps import SettingsDep, StoreDep
+from prl.graph_api.web.limits import limited
 
-router = APIRouter(tags=["sparql"])
+router = APIRouter(tags=["sparql"], dependencies=[Depends(limited("SPARQL"))])
 RESULTS: dict[int | str, dict] = {
     200: {
         "description": "SPARQL results (JSON, CSV or TSV) or a graph (N-Triples, Turtle)",
@@ -51,7 +52,7 @@ RESULTS: dict[int | str, dict] = {
         },
         "model": models.SparqlResults,
     },
-    **models.errors(400, 403, 406, 413, 415, 501, 503),
+    **models.errors(400, 403, 406, 413, 415, 429, 501, 503),
 }
 
 
