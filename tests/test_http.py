@@ -124,3 +124,44 @@ def test_reports_are_rate_limited_per_client(client):
     r = one.get("/v1/reports/citations")
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 1
     assert two.get("/v1/reports/citations").status_code == 200
+
+
+def test_last_modified_and_if_modified_since(client):
+    from email.utils import formatdate, parsedate_to_datetime
+
+    path = f"/v1/powers/{some_power(client)}"
+    client.get("/health")  # Neo4j learns the last write's time with its version check
+    client.get("/v1/powers", params={"q": "科技"})
+    r = client.get(path)
+    stamp = parsedate_to_datetime(r.headers["last-modified"]).timestamp()
+    store_time = client.app.state.store.modified()
+    assert store_time is not None and int(store_time) == stamp
+    later = formatdate(stamp + 10, usegmt=True)
+    again = client.get(path, headers={"If-Modified-Since": later})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["last-modified"] == r.headers["last-modified"]
+    earlier = formatdate(stamp - 10, usegmt=True)
+    assert client.get(path, headers={"If-Modified-Since": earlier}).status_code == 200
+    assert client.get(path, headers={"If-Modified-Since": "yesterday"}).status_code == 200
+    # If-None-Match wins: a tag that does not match is a 200, whatever the date says
+    both = {"If-Modified-Since": later, "If-None-Match": '"other"'}
+    assert client.get(path, headers=both).status_code == 200
+    assert "last-modified" not in client.get("/openapi.json").headers  # not from the store
+
+
+def test_a_write_moves_last_modified(client):
+    import time
+
+    before = client.app.state.store.modified()
+    time.sleep(1.1)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    doc = "test-last-modified"
+    body = (
+        f"<https://w3id.org/prl/id/list/{doc}> <http://www.w3.org/2000/01/rdf-schema#label> "
+        f'"x" <https://w3id.org/prl/id/list/{doc}> .\n'
+    ).encode()
+    assert client.put(f"/v1/documents/{doc}", content=body, headers=auth).status_code == 200
+    client.get("/v1/powers", params={"q": "科技"})  # Neo4j: the next version check
+    after = client.app.state.store.modified()
+    assert client.delete(f"/v1/documents/{doc}", headers=auth).status_code == 200
+    assert after is not None and (before is None or after > before)

@@ -163,6 +163,10 @@ class Store(Protocol):
         :raises QueryNotAcceptable: ``accept`` names no format these results come in
         """
 
+    def modified(self) -> float | None:
+        """The POSIX time of the last write this store knows of, without waiting on anything
+        (None: not known yet). HTTP's ``Last-Modified``."""
+
     def ping(self) -> None:
         """Raise ``StoreUnavailable`` when the store cannot answer."""
 

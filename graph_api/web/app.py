@@ -99,14 +99,20 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         for r in m.router.routes
         if isinstance(r, APIRoute)
     ]
-    app.add_middleware(HttpConventions, routes=routes, max_header_bytes=settings.max_header_bytes)
+    app.add_middleware(
+        HttpConventions,
+        routes=routes,
+        max_header_bytes=settings.max_header_bytes,
+        modified=app.state.store.modified,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "POST"],  # reads (POST: /sparql); writes never
-        allow_headers=["Accept", "Content-Type", "If-None-Match"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
         expose_headers=[
             "ETag",
+            "Last-Modified",
             "Retry-After",
             "Prl-Result-Cap",
             "Prl-Result-Bytes",

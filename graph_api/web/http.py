@@ -6,6 +6,9 @@ thread, so the hot routes pay a header scan and a hash):
 - ``GET`` answers carry a strong ``ETag`` (a hash of the representation), ``Cache-Control:
   no-cache`` (reuse after revalidation) and ``Vary: Accept`` (several routes negotiate), and
   an ``If-None-Match`` that matches gets ``304 Not Modified`` without a body;
+- answers drawn from the store (``/v1/…``, ``/sparql``) carry ``Last-Modified``, the time of
+  the store's last write, and an ``If-Modified-Since`` at or after it gets ``304`` (when the
+  request has no ``If-None-Match``, which wins);
 - a ``405`` names in ``Allow`` every method the path takes (not only those of the first
   route that matched it).
 """
@@ -15,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
+from email.utils import formatdate, parsedate_to_datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,8 +31,10 @@ class HttpConventions:
         *,
         routes: list[tuple[re.Pattern[str], set[str]]] = (),  # type: ignore[assignment]
         max_header_bytes: int = 16 * 1024,
+        modified: Callable[[], float | None] | None = None,
     ) -> None:
         self.app = app
+        self.modified = modified  # the store's last write (POSIX time), for Last-Modified
         self.routes = list(routes)  # (path pattern, methods) of every route
         self.max_header_bytes = max_header_bytes
 
@@ -99,12 +106,20 @@ class HttpConventions:
                 )
                 return
             if not message.get("more_body"):
-                await self._finish(scope, send, start, bytes(body), head)
+                await self._finish(scope, send, start, bytes(body), head, self._stamp(scope))
 
         await self.app(scope, receive, buffer)
 
+    def _stamp(self, scope: Scope) -> float | None:
+        """The ``Last-Modified`` time of an answer drawn from the store (None: no header)."""
+        if self.modified is None or not scope["path"].startswith(_FROM_STORE):
+            return None
+        return self.modified()
+
     @staticmethod
-    async def _finish(scope: Scope, send: Send, start: Message, body: bytes, head: bool) -> None:
+    async def _finish(
+        scope: Scope, send: Send, start: Message, body: bytes, head: bool, stamp: float | None
+    ) -> None:
         headers = list(start["headers"])
         names = {k.lower() for k, _ in headers}
         status = start["status"]
@@ -118,8 +133,10 @@ class HttpConventions:
             if not any(b"accept" in [x.strip().lower() for x in v.split(b",")] for v in vary):
                 headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
                 headers.append((b"vary", b", ".join([*vary, b"Accept"])))
-            if _matches(scope, etag):
-                keep = {b"etag", b"cache-control", b"vary"}
+            if stamp is not None and b"last-modified" not in names:
+                headers.append((b"last-modified", formatdate(int(stamp), usegmt=True).encode()))
+            if _matches(scope, etag) or _not_modified_since(scope, stamp):
+                keep = {b"etag", b"cache-control", b"vary", b"last-modified"}
                 await send(
                     {
                         "type": "http.response.start",
@@ -134,6 +151,7 @@ class HttpConventions:
 
 
 _BUFFER = 8 * 1024 * 1024  # answers up to this size are hashed for their ETag
+_FROM_STORE = ("/v1/", "/sparql")  # the paths whose answers the store's last write dates
 
 
 def _matches(scope: Scope, etag: str) -> bool:
@@ -142,6 +160,27 @@ def _matches(scope: Scope, etag: str) -> bool:
             tags = [t.strip().removeprefix("W/") for t in v.decode("latin-1").split(",")]
             return "*" in tags or etag in tags
     return False
+
+
+def _not_modified_since(scope: Scope, stamp: float | None) -> bool:
+    """``If-Modified-Since`` at or after ``stamp`` (ignored beside ``If-None-Match``)."""
+    if stamp is None:
+        return False
+    since = None
+    for k, v in scope["headers"]:
+        if k == b"if-none-match":
+            return False
+        if k == b"if-modified-since":
+            since = v.decode("latin-1")
+    if since is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError):
+        return False  # not an HTTP date: the header is ignored (RFC 9110, 13.1.3)
+    if when.tzinfo is None:
+        return False
+    return int(stamp) <= when.timestamp()
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

@@ -69,8 +69,9 @@ def _name_row(row: list) -> tuple:
 class _Names:
     """A name index and the filter id sets computed against it (same version)."""
 
-    def __init__(self, index: NameIndex, version: str | None) -> None:
+    def __init__(self, index: NameIndex, version: str | None, modified: int | None) -> None:
         self.index, self.version = index, version
+        self.modified = modified / 1000 if modified is not None else None  # POSIX seconds
         self.filters: dict[tuple, np.ndarray] = {}
 
 
@@ -149,6 +150,11 @@ class Reader:
         """Whether ``_name_index`` answers from memory, without a version check."""
         return self._names is not None and time.monotonic() - self._names_checked < REFRESH
 
+    def modified(self) -> float | None:
+        """The last write's time as of the last version check (no round trip here)."""
+        names = self._names
+        return names.modified if names is not None else None
+
     def _name_index(self) -> _Names:
         """The name index, rebuilt when this instance wrote, or when the powers' version in
         the database changed (checked at most every ``REFRESH`` seconds)."""
@@ -162,10 +168,12 @@ class Reader:
             checked, generation = time.monotonic(), self._names_generation
             with self.db.tx("reading the power names") as tx:
                 # the version first: a write committed in between makes the next check rebuild
-                version = tx.run(S.Q_VERSION).single(strict=True)["version"]
+                meta = tx.run(S.Q_VERSION).single(strict=True)
+                version = meta["version"]
                 if names is None or names.version != version:
                     rows = tx.run(S.Q_NAMES).single(strict=True)["rows"]
-                    names = _Names(NameIndex.build(map(_name_row, rows), key=neo4j_order), version)
+                    index = NameIndex.build(map(_name_row, rows), key=neo4j_order)
+                    names = _Names(index, version, meta["modified"])
             if generation != self._names_generation:  # this instance wrote meanwhile
                 checked = float("-inf")  # check the version again on the next call
             self._names, self._names_checked = names, checked

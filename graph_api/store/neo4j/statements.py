@@ -25,8 +25,9 @@ SCHEMA = [
 ]
 Q_AWAIT_INDEXES = "CALL db.awaitIndexes($s)"
 Q_PING = "RETURN 1"
-Q_BUMP = "MERGE (m:_Meta {key: 'powers'}) SET m.version = randomUUID()"
-Q_VERSION = "OPTIONAL MATCH (m:_Meta {key: 'powers'}) RETURN m.version AS version"
+Q_BUMP = "MERGE (m:_Meta {key: 'powers'}) SET m.version = randomUUID(), m.modified = timestamp()"
+Q_VERSION = """OPTIONAL MATCH (m:_Meta {key: 'powers'})
+RETURN m.version AS version, m.modified AS modified"""
 # one record (fast): IRI, name(s) and type concepts of every power
 Q_NAMES = """MATCH (p:Power) RETURN collect([p.iri, p.label,
   [(p)-[:POWER_TYPE]->(t) | t {.iri, .notation}]]) AS rows"""

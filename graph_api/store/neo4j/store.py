@@ -149,6 +149,9 @@ class Neo4jStore:
             "SPARQL is served by the embedded store only (this server's store is Neo4j)"
         )
 
+    def modified(self) -> float | None:
+        return self._reader.modified()
+
     def ping(self) -> None:
         self._db.ping()
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,11 +134,14 @@ class OxigraphStore:
         self._write = threading.RLock()
         self._counts: Counts | None = None
         self._memo = Memo()  # summaries of found powers, for as long as the name index stands
+        self._modified: float | None = time.time()
         if self.path is None:
             self._store = ox.Store()
             self._index = PowerIndex(None)
         else:
             self.path.mkdir(parents=True, exist_ok=True)
+            # the last write before this process: the side index is written with each one
+            self._modified = _last_written(self.path)
             self._store = self._open_rdf(self.path / "oxigraph")
             try:
                 self._index = PowerIndex(self.path / "search.sqlite3")
@@ -323,6 +327,7 @@ class OxigraphStore:
             self._forget()
 
     def _forget(self) -> None:
+        self._modified = time.time()
         self._counts = None
         self._look.forget()
 
@@ -632,6 +637,9 @@ class OxigraphStore:
             dataset=dataset,
         )
 
+    def modified(self) -> float | None:
+        return self._modified
+
     def ping(self) -> None:
         with self._errors("reading"):
             next(iter(self._store.quads_for_pattern(None, RDF_TYPE, None, None)), None)
@@ -645,3 +653,13 @@ class OxigraphStore:
             # RocksDB releases the folder's lock only when the last reference goes
             del self._look.store
             del self._store
+
+
+def _last_written(folder: Path) -> float | None:
+    """When the store in ``folder`` was last written (its side index files' time)."""
+    times = [
+        p.stat().st_mtime
+        for p in (folder / "search.sqlite3", folder / "search.sqlite3-wal")
+        if p.exists()
+    ]
+    return max(times) if times else None
