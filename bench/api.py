@@ -9,6 +9,10 @@ on 127.0.0.1 in a subprocess, and runs wrk (Debian package ``wrk``) twice per st
 power lookups ``/v1/powers/{id}`` and random questions ``/v1/responsibility?q=…``. Only
 loopback addresses are used; every run is bounded by ``--duration``.
 
+On the embedded store it first times ``/health`` while four runaway SPARQL queries and a
+``PUT`` of a large document (``--attack-powers`` powers) are in flight, and prints the
+server's RSS.
+
 Neo4j is served by ``--neo4j-workers`` API processes (``prl serve --workers``, default 3).
 Give its server a page cache that holds the store, as for any Neo4j in use: after the load
 the store files are about 1.3 GB (``NEO4J_PAGECACHE=2g scripts/neo4j-server start --port 17687
@@ -200,6 +204,140 @@ def bench_store(
             server.wait(timeout=60)
 
 
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (MB), from /proc."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def put_body(work: Path, powers: int) -> bytes:
+    """A large list document for ``PUT``: a synthetic graph of ``powers`` powers (another
+    seed) with every list document's graph renamed to one, ``list/bench-put``."""
+    from prl.ontology.namespaces import LIST
+
+    path = work / f"put-{powers}.nq"
+    if not path.exists():
+        generate(path, powers, seed=99)
+    doc = re.compile(rf"<{re.escape(LIST)}[^/>]+> \.$")
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        lines.append(doc.sub(f"<{LIST}bench-put> .", line))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def bench_under_attack(
+    serve_args: list[str], body: bytes, duration: int, runaways: int = 4, put_too: bool = True
+) -> None:
+    """``/health`` latency (one request at a time, 20 a second) while four runaway SPARQL
+    queries (from four loopback addresses, each sent again when it is stopped) and a large
+    ``PUT`` (sent again when done) are in flight; the server's RSS before and after."""
+    import http.client
+    import os
+    import threading
+
+    token = "bench-token"
+    port = free_port()
+    env = dict(os.environ, PRL_API_TOKEN=token)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prl.cli", "serve", "--port", str(port), *serve_args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in server.stdout:
+        if line.startswith("prl API on"):
+            break
+    wait_ready(f"http://127.0.0.1:{port}")
+    stop = threading.Event()
+    tally: dict[str, list[int]] = {"sparql": [], "put": []}
+    put_times: list[float] = []
+
+    def conn(source: str, timeout: float = 600) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=timeout, source_address=(source, 0)
+        )
+
+    def runaway(source: str) -> None:
+        path = "/sparql?query=" + quote(RUNAWAY)
+        while not stop.is_set():
+            c = conn(source)
+            c.request("GET", path)
+            r = c.getresponse()
+            r.read()
+            tally["sparql"].append(r.status)
+            c.close()
+
+    def put() -> None:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/n-quads"}
+        while not stop.is_set():
+            c = conn("127.0.0.6")
+            t = time.perf_counter()
+            c.request("PUT", "/v1/documents/bench-put", body=body, headers=headers)
+            r = c.getresponse()
+            r.read()
+            put_times.append(time.perf_counter() - t)
+            tally["put"].append(r.status)
+            c.close()
+
+    def health(seconds: float) -> list[float]:
+        c = conn("127.0.0.7", 30)
+        took = []
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            t = time.perf_counter()
+            c.request("GET", "/health")
+            c.getresponse().read()
+            took.append((time.perf_counter() - t) * 1000)
+            time.sleep(max(0.0, 0.05 - (time.perf_counter() - t)))
+        c.close()
+        return took
+
+    def line(label: str, took: list[float]) -> str:
+        took = sorted(took)
+        p = lambda q: took[min(len(took) - 1, int(q * len(took)))]  # noqa: E731
+        return (
+            f"oxigraph  /health {label:34} {len(took):5} requests  p50 {p(0.5):7.1f} ms  "
+            f"p99 {p(0.99):7.1f} ms  max {took[-1]:7.1f} ms"
+        )
+
+    try:
+        print(line("quiet", health(5)), f" RSS {rss_mb(server.pid):.0f} MB", flush=True)
+        threads = [
+            threading.Thread(target=runaway, args=(f"127.0.0.{i + 2}",)) for i in range(runaways)
+        ]
+        if put_too:
+            threads.append(threading.Thread(target=put))
+        what = " + ".join(
+            ([f"{runaways} runaway SPARQL"] if runaways else []) + (["PUT"] if put_too else [])
+        )
+        for t in threads:
+            t.start()
+        time.sleep(1)
+        took = health(duration)
+        rss = rss_mb(server.pid)
+        stop.set()
+        for t in threads:
+            t.join(120)
+        print(line(f"{what} in flight", took), f" RSS {rss:.0f} MB", flush=True)
+        counts = {k: {s: v.count(s) for s in sorted(set(v))} for k, v in tally.items()}
+        print(
+            f"oxigraph  under attack: SPARQL answers {counts['sparql']}, PUT answers "
+            f"{counts['put']} ({len(body) / 1e6:.0f} MB each, "
+            f"{', '.join(f'{x:.1f}' for x in put_times)} s); RSS after {rss_mb(server.pid):.0f} MB",
+            flush=True,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
 def driver_ceiling(uri: str, iris: list[str]) -> None:
     """Reads/s of the Neo4j Python driver alone (not prl) for the cheapest read there is, one
     power's name by its indexed IRI, from 8 and 32 threads: the ceiling that any route making
@@ -243,6 +381,12 @@ def main() -> None:
         default=3,
         help="API processes serving Neo4j (prl serve --workers; the embedded store has one)",
     )
+    ap.add_argument(
+        "--attack-powers",
+        type=int,
+        default=20_000,
+        help="powers in the document PUT while /health is timed under attack (0: skip that)",
+    )
     ap.add_argument("--skip-load", action="store_true", help="the stores already hold the graph")
     ap.add_argument("--work", type=Path, default=None, help="folder for the graph and the store")
     args = ap.parse_args()
@@ -273,6 +417,10 @@ def main() -> None:
             driver_ceiling(args.neo4j_uri, iris)
             serve_args = [*serve_args, "--workers", str(args.neo4j_workers)]
             print(f"neo4j     served by {args.neo4j_workers} API processes", flush=True)
+        if label == "oxigraph" and args.attack_powers:
+            body = put_body(work, args.attack_powers)
+            for runaways, put_too in ((4, False), (0, True), (4, True)):
+                bench_under_attack(serve_args, body, args.duration, runaways, put_too)
         bench_store(label, serve_args, powers, questions, args.duration, args.connections)
 
 

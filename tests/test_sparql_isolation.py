@@ -404,3 +404,16 @@ def test_rdflib_sparqlstore_reads_the_endpoint(served):
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def test_query_processes_run_below_the_servers_priority(served):
+    """Runaway queries must not take the CPU from the server's own requests."""
+    import os
+
+    from prl.graph_api.store.oxigraph.query_worker import NICE
+
+    client, store = served
+    count(client)
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    niceness = [os.getpriority(os.PRIO_PROCESS, p.pid) for p in workers(store)]
+    assert niceness and all(n == min(19, mine + NICE) for n in niceness), (mine, niceness)

@@ -11,6 +11,8 @@ import sys
 from prl.graph_api.store.errors import QueryInvalid, QueryNotAcceptable, QueryRefused
 from prl.graph_api.store.oxigraph.query_pool import _isolate_network, _Pipe
 
+NICE = 10  # how much lower a query's CPU priority is than the server's
+
 
 def _worker(memory_bytes: int) -> None:
     """Take (snapshot folder, query, limit, accept) jobs on stdin, answer ("ok", body,
@@ -28,6 +30,10 @@ def _worker(memory_bytes: int) -> None:
     if memory_bytes:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # below the API's own priority: four runaway queries on a 2-core machine otherwise take
+    # the CPU from the server process, and every other request waits (docs/performance.md)
+    with contextlib.suppress(OSError):
+        os.nice(NICE)
     conn.send(("ready", isolated))
     store = None
     opened = None
