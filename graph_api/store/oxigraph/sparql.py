@@ -41,6 +41,8 @@ from prl.graph_api.store.errors import (
 from prl.graph_api.store.models import NO_DATASET, RESULT_BYTES, Dataset, SparqlAnswer
 
 MAX_RUNNING = 4
+#: the base of relative IRIs in a query without BASE (``<s>``): the endpoint's own IRI
+BASE = "https://w3id.org/prl/sparql"
 _slots = threading.BoundedSemaphore(MAX_RUNNING)
 _UPDATE = re.compile(
     r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)(?![\w:])", re.IGNORECASE
@@ -137,7 +139,7 @@ def execute(
     """Check and run one query in this thread; see the module."""
     check(query)
     defaults, named = dataset
-    options: dict = {}
+    options: dict = {"base_iri": BASE}
     try:
         if defaults or named:  # the protocol's dataset, over the query's own FROM clauses
             if defaults:

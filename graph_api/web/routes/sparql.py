@@ -100,6 +100,23 @@ def _run(
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
+def _one_operation(queries: list, updates: list) -> None:
+    """The protocol's one operation per request: an update is refused (403), two queries
+    are a bad request (400)."""
+    if updates:
+        raise HTTPException(403, "this endpoint is read-only: SPARQL updates are refused")
+    if len(queries) > 1:
+        raise HTTPException(400, f"one query per request, not {len(queries)}")
+
+
+def _charset(content_type: str) -> str:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return ""
+
+
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
 
 
@@ -139,6 +156,7 @@ async def sparql_get(
     (``Prl-Result-Cap``; ``Prl-Truncated: true`` when it cut the results), the dataset by
     FROM / FROM NAMED or ``default-graph-uri`` / ``named-graph-uri`` (else the union of the
     graphs); updates and SERVICE are refused."""
+    _one_operation(request.query_params.getlist("query"), request.query_params.getlist("update"))
     dataset = _dataset(default_graph_uri, named_graph_uri)
     return await run_in_threadpool(_run, store, settings, query, request, dataset)
 
@@ -181,6 +199,9 @@ async def sparql_post(
     defaults, named = list(default_graph_uri or ()), list(named_graph_uri or ())
     if kind == UPDATE_TYPE:
         raise HTTPException(403, "this endpoint is read-only: SPARQL updates are refused")
+    charset = _charset(request.headers.get("content-type", ""))
+    if charset not in ("", "utf-8", "utf8"):
+        raise HTTPException(415, f"the body's charset is {charset}: send UTF-8")
     if kind == QUERY_TYPE:
         body = await request.body()
         if len(body) > MAX_QUERY * 4:
@@ -191,6 +212,7 @@ async def sparql_post(
             raise HTTPException(400, "the query is not UTF-8") from None
     elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form(max_files=0, max_fields=200)
+        _one_operation(form.getlist("query"), form.getlist("update"))
         query = str(form.get("query") or "")
         defaults += [str(v) for v in form.getlist("default-graph-uri")]
         named += [str(v) for v in form.getlist("named-graph-uri")]
