@@ -165,3 +165,18 @@ def test_a_write_moves_last_modified(client):
     after = client.app.state.store.modified()
     assert client.delete(f"/v1/documents/{doc}", headers=auth).status_code == 200
     assert after is not None and (before is None or after > before)
+
+
+def test_distinct_questions_cannot_grow_the_cache_past_its_bytes(client):
+    """The attack: many distinct questions, each answer kept. The cache stays in its bound."""
+    store = client.app.state.store
+    bound = 256 * 1024
+    app = create_app(Settings(store=store.kind, cache_bytes=bound), store)
+    with TestClient(app) as c:
+        sizes = 0
+        for i in range(200):
+            r = c.get("/v1/responsibility", params={"q": f"科技{i}项目谁负责", "limit": 10})
+            assert r.status_code == 200
+            sizes += len(r.content)
+        assert sizes > 2 * bound  # the answers would not all fit
+        assert 0 < app.state.cache.bytes <= bound and len(app.state.cache) < 200
