@@ -84,7 +84,8 @@ def curie(iri: str) -> str:
     responses={200: {"content": {"text/turtle": {}, "application/ld+json": {}}}},
 )
 def ontology(request: Request) -> Response:
-    """The ontology and its code lists as Turtle (the default) or JSON-LD."""
+    """The ontology as Turtle (the default) or JSON-LD (its code lists and their concepts are
+    under ``/concept/…``)."""
     text = _ontology_turtle()
     if wanted(request) == JSONLD:
         g = Graph().parse(data=text, format="turtle")
