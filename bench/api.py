@@ -217,8 +217,8 @@ def rss_mb(pid: int) -> float:
 
 
 def put_body(work: Path, powers: int) -> bytes:
-    """A large list document for ``PUT``: a synthetic graph of ``powers`` powers (another
-    seed) with every list document's graph renamed to one, ``list/bench-put``."""
+    """A large list document for ``PUT``: the list documents of a synthetic graph of
+    ``powers`` powers (another seed) as one, ``list/bench-put``."""
     from prl.ontology.namespaces import LIST
 
     path = work / f"put-{powers}.nq"
@@ -227,7 +227,9 @@ def put_body(work: Path, powers: int) -> bytes:
     doc = re.compile(rf"<{re.escape(LIST)}[^/>]+> \.$")
     lines = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        lines.append(doc.sub(f"<{LIST}bench-put> .", line))
+        renamed, n = doc.subn(f"<{LIST}bench-put> .", line)
+        if n:  # the list documents' statements only: a new list citing what the store has
+            lines.append(renamed)
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -261,3 +261,45 @@ def test_pages_stay_in_iri_order_after_new_powers_sort_first():
     store.load_graph(str(d), g)
     iris = [x.iri for x in store.find_powers(PowerFilter(text="许可")).items]
     assert iris == sorted(iris) and len(iris) == 3
+
+
+def test_reloading_a_document_rebuilds_only_what_changed(sample_nq, tmp_path):
+    """A document sent again with the shared graphs it cites (statutes, organisations, code
+    lists), none of which changed: only its own powers' documents are built again, not those
+    of every other list citing the same statutes."""
+    import re
+
+    from prl.ontology.namespaces import is_document_graph
+
+    store = OxigraphStore(tmp_path / "store")
+    store.load_file(sample_nq)
+    graph = re.compile(r"<([^>]+)> \.$")
+    lines = sample_nq.read_text(encoding="utf-8").splitlines()
+    docs = sorted(
+        {g for line in lines if (m := graph.search(line)) and is_document_graph(g := m.group(1))}
+    )
+    target = docs[0]
+    body = "".join(
+        line + "\n"
+        for line in lines
+        if (m := graph.search(line)) and (m.group(1) == target or not is_document_graph(m.group(1)))
+    )
+    own = {
+        line.split(" ", 1)[0][1:-1]
+        for line in lines
+        if line.endswith(f"<{target}> .") and "ontology#Power> <" in line.split(" ", 2)[2][:60]
+    }
+    built: list[str] = []
+    real = store._documents
+
+    def spy(rows):
+        for iri, doc, touched in real(rows):
+            built.append(iri)
+            yield iri, doc, touched
+
+    store._documents = spy
+    before = store.counts()
+    store.load_nquads(body.encode())
+    assert store.counts() == before
+    assert set(built) == own and len(own) > 0, (len(built), len(own))
+    store.close()

@@ -260,16 +260,19 @@ class OxigraphStore:
                     else:
                         kind = "merged"
                     state[g] = kind
+                if kind == "merged":
+                    if quad in self._store:
+                        continue  # the store states it already: no document changes by it
+                    undo.added.append(quad)
+                elif kind == "replaced":
+                    plan.replaced[g].append(quad.triple)
                 if plan.rows is not None:
                     plan.rows.add(quad)
                 else:
                     subject = quad.subject
                     assert isinstance(subject, ox.NamedNode)  # read_nquads: IRI subjects only
+                    # the documents that read this node are built again
                     plan.subjects.add(subject.value)
-                if kind == "replaced":
-                    plan.replaced[g].append(quad.triple)
-                elif kind == "merged" and quad not in self._store:
-                    undo.added.append(quad)
         return plan, undo
 
     def _index_load(self, plan: _Plan, undo: _Undo, before: set[str]) -> None:
@@ -278,7 +281,10 @@ class OxigraphStore:
         if plan.rows is not None:  # the store was empty: the input's rows are the whole truth
             found = plan.rows.rows()
             self._index.write(found, (), self._documents(found), rebuild=True)
-        elif len(plan.graphs) > 0.5 * max(1, self._document_count()):
+        elif (
+            sum(ns.is_document_graph(g.value) for g in plan.graphs)
+            > 0.5 * max(1, self._document_count())
+        ):  # most lists anew: one pass over the store beats looking up what each changed
             self._rebuild_index()
         else:
             old = {s for ts in undo.restore.values() for s in _subject_iris(ts)}
