@@ -417,7 +417,9 @@ def run_server(app, host: str, port: int) -> None:
     when installed, served a saturated server unfairly (see docs/performance.md)."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="warning", loop="asyncio")
+    from prl.graph_api.web.protocol import config
+
+    uvicorn.Server(config(app, host=host, port=port)).run()
 
 
 @main.command("ask")

@@ -401,6 +401,7 @@ def main() -> None:
         help="powers in the document PUT while /health is timed under attack (0: skip that; "
         "3,000 make 25 MB of N-Quads)",
     )
+    ap.add_argument("--store", choices=["oxigraph", "neo4j"], help="only this store")
     ap.add_argument("--skip-load", action="store_true", help="the stores already hold the graph")
     ap.add_argument("--work", type=Path, default=None, help="folder for the graph and the store")
     args = ap.parse_args()
@@ -417,6 +418,8 @@ def main() -> None:
     stores = [("oxigraph", ["--store", "oxigraph", "--data-dir", str(work / "oxigraph")])]
     if args.neo4j_uri:
         stores.append(("neo4j", ["--store", "neo4j", "--neo4j-uri", args.neo4j_uri]))
+    if args.store:
+        stores = [(label, serve) for label, serve in stores if label == args.store]
     for label, serve_args in stores:
         if not args.skip_load:
             t = time.perf_counter()

@@ -180,3 +180,54 @@ def test_distinct_questions_cannot_grow_the_cache_past_its_bytes(client):
             sizes += len(r.content)
         assert sizes > 2 * bound  # the answers would not all fit
         assert 0 < app.state.cache.bytes <= bound and len(app.state.cache) < 200
+
+
+def test_a_huge_header_is_cut_off_at_the_protocol(client):
+    """Served as ``prl serve`` serves (uvicorn with prl's protocol): a header that never ends
+    gets 431 once 64 KiB are in, and the connection closes; the rest is never read."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from prl.graph_api.web.protocol import HEAD_LIMIT, config
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(config(client.app, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            c.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+            sent = 0
+            try:
+                while sent < 50 * 1024 * 1024:
+                    c.sendall(b"a" * 65536)
+                    sent += 65536
+            except OSError:
+                pass
+            answer = c.recv(200)
+        assert answer.startswith(b"HTTP/1.1 431"), answer
+        assert sent < 50 * 1024 * 1024  # refused long before the end
+        import http.client
+
+        plain = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        plain.request("GET", "/health", headers={"X-Fine": "a" * 8000})
+        assert plain.getresponse().status == 200
+        plain.close()
+        mid = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mid.request("GET", "/health", headers={"X-Big": "a" * (HEAD_LIMIT // 2)})
+        r = mid.getresponse()
+        assert r.status == 431 and b"16384" in r.read()  # the middleware's finer bound
+        mid.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

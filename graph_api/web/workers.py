@@ -51,6 +51,7 @@ def _worker(settings, host: str, port: int, ready) -> None:
 
     from prl.graph_api.store import open_store
     from prl.graph_api.web.app import create_app
+    from prl.graph_api.web.protocol import config
 
     try:
         sock = listening_socket(host, port)
@@ -58,7 +59,7 @@ def _worker(settings, host: str, port: int, ready) -> None:
     except Exception as e:
         ready.send(f"{type(e).__name__}: {e}")
         raise SystemExit(1) from None
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", loop="asyncio"))
+    server = uvicorn.Server(config(app))
 
     async def main() -> None:
         serving = asyncio.create_task(server.serve(sockets=[sock]))

@@ -281,9 +281,8 @@ class OxigraphStore:
         if plan.rows is not None:  # the store was empty: the input's rows are the whole truth
             found = plan.rows.rows()
             self._index.write(found, (), self._documents(found), rebuild=True)
-        elif (
-            sum(ns.is_document_graph(g.value) for g in plan.graphs)
-            > 0.5 * max(1, self._document_count())
+        elif sum(ns.is_document_graph(g.value) for g in plan.graphs) > 0.5 * max(
+            1, self._document_count()
         ):  # most lists anew: one pass over the store beats looking up what each changed
             self._rebuild_index()
         else:
