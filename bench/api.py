@@ -22,6 +22,7 @@ the store files are about 1.3 GB (``NEO4J_PAGECACHE=2g scripts/neo4j-server star
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import shutil
@@ -204,7 +205,9 @@ def bench_store(
             server.wait(timeout=60)
 
 
-RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+#: the attack queries (data: query text lives in the store engines, tests/test_architecture.py)
+QUERIES = json.loads((Path(__file__).parent / "attack_queries.json").read_text(encoding="utf-8"))
+RUNAWAY = QUERIES["runaway"]
 
 
 def rss_mb(pid: int) -> float:

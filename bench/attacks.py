@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api import RUNAWAY, free_port, rss_mb, wait_ready  # noqa: E402  (bench/api.py)
+from api import QUERIES, RUNAWAY, free_port, rss_mb, wait_ready  # noqa: E402  (bench/api.py)
 
 TOKEN = "attack-token"
 LIST = "https://w3id.org/prl/id/list/"
@@ -115,18 +115,16 @@ def main() -> None:
 
     try:
         report("(start)", "-")
-        nested = "SELECT * WHERE " + "{" * 3000 + "}" * 3000
+        nested = QUERIES["nested_head"] + "{" * 3000 + "}" * 3000
         st, _, body = s.request("GET", sparql(nested))
         report("GET /sparql, 3,000 nested braces (6 KB)", f"{st} {body[:40].decode()!r}")
 
         port, hits, srv = listener()
         for label, q in (
-            ("SERVICE", f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"),
-            ("SERVICE behind an escaped \\#", "PREFIX ex: <http://e/>\nSELECT * WHERE { ?s ex:a\\#b "
-             f"?o . SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"),
-            ("SERVICE inside 1<2 … 2>1", "SELECT * WHERE { ?s ?p ?o FILTER(1<2) SERVICE "
-             f"<http://127.0.0.1:{port}/> {{ ?s ?p ?o }} FILTER(2>1) }}"),
-            ("LOAD (an update)", f"LOAD <http://127.0.0.1:{port}/x>"),
+            ("SERVICE", QUERIES["service"].format(port=port)),
+            ("SERVICE behind an escaped \\#", QUERIES["service_escaped_hash"].format(port=port)),
+            ("SERVICE inside 1<2 … 2>1", QUERIES["service_comparison_pair"].format(port=port)),
+            ("LOAD (an update)", QUERIES["load"].format(port=port)),
         ):  # fmt: skip
             st, _, _ = s.request("GET", sparql(q))
             time.sleep(0.3)
@@ -166,19 +164,14 @@ def main() -> None:
             s.request("GET", "/v1/responsibility?" + urlencode({"q": f"许可{i}谁负责"}))
         report("2,000 distinct questions", "answers 200; cache bounded (64 MiB)")
 
-        big = ("SELECT ?s ?t ?u WHERE { ?s <https://w3id.org/prl/ontology#text> ?t . "
-               "?x <https://w3id.org/prl/ontology#text> ?u } ")  # fmt: skip
+        big = QUERIES["cross_product"]
         st, headers, body = s.request("GET", sparql(big))
         trunc = headers.get("prl-truncated", "-")
         report("600-character cross product of article texts",
                f"{st}, {len(body) / 1e6:.1f} MB, Prl-Truncated {trunc}")  # fmt: skip
 
-        st, _, _ = s.request(
-            "GET", sparql("SELECT (COUNT(*) AS ?n) FROM <urn:nonexistent> WHERE { ?s ?p ?o }")
-        )
-        _, _, body = s.request(
-            "GET", sparql("SELECT (COUNT(*) AS ?n) FROM <urn:nonexistent> WHERE { ?s ?p ?o }")
-        )
+        st, _, _ = s.request("GET", sparql(QUERIES["count_nonexistent"]))
+        _, _, body = s.request("GET", sparql(QUERIES["count_nonexistent"]))
         n = re.search(rb'"value":\s*"(\d+)"', body)
         report("COUNT(*) FROM <urn:nonexistent>", f"{st}, n = {n.group(1).decode() if n else '?'}")
 
