@@ -130,19 +130,20 @@ def run_wrk(base: str, paths: list[str], duration: int, conns: int) -> dict[str,
     }
 
 
-def start_server(serve_args: list[str], cache_bytes: int) -> tuple[subprocess.Popen, str]:
+def serve(serve_args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """``prl serve`` on a free loopback port with ``env`` added to the environment, once it
+    answers; the process and its base URL."""
     import os
 
     port = free_port()
-    # a TTL longer than one benchmark cycle, so that the second pass measures a warm cache
-    env = dict(os.environ, PRL_CACHE_BYTES=str(cache_bytes), PRL_CACHE_TTL="3600")
     server = subprocess.Popen(
         [sys.executable, "-m", "prl.cli", "serve", "--port", str(port), *serve_args],
-        env=env,
+        env=dict(os.environ, **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert server.stdout is not None and server.stderr is not None
     # the banner comes once every worker listens (several workers: each on its own socket, so
     # that connections opened before all listen would all go to the first)
     for line in server.stdout:
@@ -152,6 +153,22 @@ def start_server(serve_args: list[str], cache_bytes: int) -> tuple[subprocess.Po
         raise SystemExit(f"prl serve {' '.join(serve_args)} stopped: {server.stderr.read()}")
     base = f"http://127.0.0.1:{port}"
     wait_ready(base)
+    return server, base
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop a server; one still busy (a PUT loading) after 60 s is killed, not waited for."""
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=60)
+
+
+def start_server(serve_args: list[str], cache_bytes: int) -> tuple[subprocess.Popen, str]:
+    # a TTL longer than one benchmark cycle, so that the second pass measures a warm cache
+    server, base = serve(serve_args, {"PRL_CACHE_BYTES": str(cache_bytes), "PRL_CACHE_TTL": "3600"})
     run_wrk(base, ["/health"], 2, 2)  # warms the process, not the answers
     return server, base
 
@@ -243,23 +260,11 @@ def bench_under_attack(
     queries (from four loopback addresses, each sent again when it is stopped) and a large
     ``PUT`` (sent again when done) are in flight; the server's RSS before and after."""
     import http.client
-    import os
     import threading
 
     token = "bench-token"
-    port = free_port()
-    env = dict(os.environ, PRL_API_TOKEN=token)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prl.cli", "serve", "--port", str(port), *serve_args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    for line in server.stdout:
-        if line.startswith("prl API on"):
-            break
-    wait_ready(f"http://127.0.0.1:{port}")
+    server, base = serve(serve_args, {"PRL_API_TOKEN": token})
+    port = int(base.rsplit(":", 1)[1])
     stop = threading.Event()
     tally: dict[str, list[int]] = {"sparql": [], "put": []}
     put_times: list[float] = []
@@ -346,12 +351,7 @@ def bench_under_attack(
             flush=True,
         )
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:  # a PUT still loading: not waited for
-            server.kill()
-            server.wait(timeout=60)
+        stop(server)
 
 
 def driver_ceiling(uri: str, iris: list[str]) -> None:

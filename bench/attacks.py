@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import re
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -25,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api import QUERIES, RUNAWAY, free_port, rss_mb, wait_ready  # noqa: E402  (bench/api.py)
+from api import QUERIES, RUNAWAY, rss_mb, serve, stop  # noqa: E402  (bench/api.py)
 
 TOKEN = "attack-token"
 LIST = "https://w3id.org/prl/id/list/"
@@ -33,18 +31,9 @@ LIST = "https://w3id.org/prl/id/list/"
 
 class Server:
     def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        env = dict(os.environ, PRL_API_TOKEN=TOKEN)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "prl.cli", "serve", "--port", str(self.port),
-             "--store", "oxigraph", "--data-dir", str(data_dir)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            if line.startswith("prl API on"):
-                break
-        wait_ready(f"http://127.0.0.1:{self.port}")
+        serve_args = ["--store", "oxigraph", "--data-dir", str(data_dir)]
+        self.process, base = serve(serve_args, {"PRL_API_TOKEN": TOKEN})
+        self.port = int(base.rsplit(":", 1)[1])
 
     def request(self, method: str, path: str, body: bytes | None = None, headers=None,
                 source: str = "127.0.0.1", timeout: float = 120):  # fmt: skip
@@ -69,8 +58,7 @@ class Server:
         return rss_mb(self.process.pid)
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(60)
+        stop(self.process)
 
 
 def sparql(q: str, **params) -> str:

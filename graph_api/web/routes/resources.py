@@ -8,6 +8,7 @@ graphs are served here, as what the store states about them (JSON, or Turtle and
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources as package_files
 
 from fastapi import APIRouter, HTTPException, Request
@@ -86,14 +87,18 @@ def curie(iri: str) -> str:
 def ontology(request: Request) -> Response:
     """The ontology as Turtle (the default) or JSON-LD (its code lists and their concepts are
     under ``/concept/…``)."""
-    text = _ontology_turtle()
     if wanted(request) == JSONLD:
-        g = Graph().parse(data=text, format="turtle")
-        return Response(
-            g.serialize(format="json-ld", context=CONTEXT, auto_compact=True), media_type=JSONLD
-        )
-    return Response(text, media_type=f"{TURTLE}; charset=utf-8")
+        return Response(_ontology_jsonld(), media_type=JSONLD)
+    return Response(_ontology_turtle(), media_type=f"{TURTLE}; charset=utf-8")
 
 
+@cache
 def _ontology_turtle() -> str:
+    """The packaged file, read once (it changes only with the package)."""
     return (package_files.files("prl.ontology") / "prl.ttl").read_text(encoding="utf-8")
+
+
+@cache
+def _ontology_jsonld() -> str:
+    g = Graph().parse(data=_ontology_turtle(), format="turtle")
+    return g.serialize(format="json-ld", context=CONTEXT, auto_compact=True)
