@@ -240,16 +240,10 @@ def test_search_powers_orders_by_matched_terms(loaded, oracle):
     assert loaded.search_powers(terms, limit=3) == got[:3]
 
 
-@pytest.mark.parametrize("terms", [["统计", "处罚", "许可"], ["检查"], ["无此名称的事项"]])
-def test_search_candidates_are_the_found_powers_without_reading_them(loaded, terms):
-    found = loaded.search_powers(terms, limit=1000)
-    got = loaded.search_candidates(terms, limit=1000)
-    assert [(c.iri, c.name, c.type, c.hits) for c in got] == [
-        (s.iri, s.name, s.type.notation, n) for s, n in found
-    ]
-    assert loaded.search_candidates(terms, limit=2) == got[:2]
-    assert loaded.search_candidates([], limit=5) == []
-    assert asyncio.run(loaded.search_candidates_async(terms, limit=1000)) == got
+def test_power_iris_are_every_power_and_stable_until_a_write(loaded, oracle):
+    first = loaded.power_iris()
+    assert sorted(first) == sorted(powers(oracle))
+    assert loaded.power_iris() is first  # the answers' text index is kept by this identity
 
 
 # ------------------------------------------------------------------ one power

@@ -1,16 +1,24 @@
-"""Library functions behind the API routes and the CLI: one call per question asked."""
+"""Library functions behind the API routes and the CLI: one call per question asked.
+
+How a question is read and matched is in ``intent`` and ``retrieval``; this module turns
+what was found into the answer: each power's stored JSON document with its score, its
+confidence and where the question's words matched, or — when nothing clears the threshold
+— the statement that the loaded lists hold no such power, with the closest ones and why.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
 
-from prl.graph_api.answers.analysis import Question, analyse, normalise
-from prl.graph_api.answers.ranking import rank
-from prl.graph_api.store import Store, documents
+from prl.graph_api.answers import retrieval
+from prl.graph_api.answers.intent import Reading, read
+from prl.graph_api.answers.retrieval import Found
+from prl.graph_api.store import Store
 
-CANDIDATES = 100  # gold set top-3: 95.6% with 60, 100, 150 or 300 candidates
+SUGGESTIONS = 5
 
 
 def responsibility(store: Store, question: str, *, limit: int = 10) -> dict[str, Any]:
@@ -21,53 +29,94 @@ def responsibility(store: Store, question: str, *, limit: int = 10) -> dict[str,
 
 def responsibility_json(store: Store, question: str, *, limit: int = 10) -> bytes:
     """``responsibility`` as JSON, assembled from the powers' stored JSON documents."""
-    q = analyse(question)
-    found = store.search_candidates(_terms(q), limit=CANDIDATES) if q.terms else []
-    ranked = rank(q, found, limit)
-    docs = store.power_documents([p.iri for p, _ in ranked])
-    return _answers(store, question, q, ranked, docs)
+    r = read(question)
+    index = retrieval.text_index(store)
+    found = retrieval.find(index, r, max(limit, SUGGESTIONS))
+    docs = store.power_documents([index.iris[m.id] for m in found.matches])
+    return _answers(question, r, index, found, docs, limit)
 
 
 async def responsibility_json_async(store: Store, question: str, *, limit: int = 10) -> bytes:
-    """``responsibility_json`` for the event loop: it waits for the store without a thread."""
-    q = analyse(question)
-    found = await store.search_candidates_async(_terms(q), limit=CANDIDATES) if q.terms else []
-    ranked = rank(q, found, limit)
-    docs = await store.power_documents_async([p.iri for p, _ in ranked])
-    return _answers(store, question, q, ranked, docs)
+    """``responsibility_json`` for the event loop: the index (and a rebuild after a write)
+    is fetched off the loop only when the store says it is not current."""
+    r = read(question)
+    index = await _index_async(store)
+    found = retrieval.find(index, r, max(limit, SUGGESTIONS))
+    docs = await store.power_documents_async([index.iris[m.id] for m in found.matches])
+    return _answers(question, r, index, found, docs, limit)
 
 
-def _terms(q: Question) -> list[str]:
-    return list(q.terms) + list(q.sub_terms)
+async def _index_async(store: Store):
+    if retrieval.is_current(store):
+        return retrieval.text_index(store)
+    return await asyncio.get_running_loop().run_in_executor(None, retrieval.text_index, store)
 
 
-def _answers(store: Store, question: str, q: Question, ranked, docs: dict[str, bytes]) -> bytes:
-    answers = [documents.scored(docs[p.iri], s) for p, s in ranked if p.iri in docs]
-    result: dict[str, Any] = {"query": question, "terms": list(q.terms), "answers": answers}
+def reading_json(r: Reading) -> dict[str, Any]:
+    c = r.citation
+    return {
+        "intent": r.intent,
+        "types": list(r.types),
+        "place": r.place,
+        "words": [{"word": w.text, "list_words": list(w.alternatives)} for w in r.words],
+        "citation": None
+        if c is None
+        else {"title": c.title, "article": c.article, "paragraph": c.paragraph, "item": c.item},
+    }
+
+
+def _answers(question, r: Reading, index, found: Found, docs: dict[str, bytes], limit) -> bytes:
+    result: dict[str, Any] = {
+        "query": question,
+        "terms": [w.text for w in r.words],
+        "reading": reading_json(r),
+        "answered": found.answered,
+    }
+    if found.article_title is not None:
+        a = found.article
+        result["article"] = {
+            "instrument": found.article_title,
+            "label": a.label if a else None,
+            "iri": a.iri if a else None,
+            "version_date": a.version if a else None,
+            "text": a.text if a else None,
+        }
+    answers = []
+    if found.answered:
+        for m in found.matches[:limit]:
+            doc = docs.get(index.iris[m.id])
+            if doc is not None:
+                head = orjson.dumps(
+                    {"score": m.score, "confidence": m.confidence, "matched": list(m.matched)}
+                )
+                answers.append(orjson.Fragment(head[:-1] + b"," + doc[1:]))
+    result["answers"] = answers
     if not answers:
-        result["message"] = "no power matches this question"
-        result["suggestions"] = suggestions(store, question)
+        result["message"] = found.reason or "no power matches this question"
+        result["suggestions"] = [
+            _suggestion(index.iris[m.id], docs[index.iris[m.id]], m)
+            for m in found.matches[:SUGGESTIONS]
+            if index.iris[m.id] in docs and m.confidence > 0
+        ]
     return orjson.dumps(result)
 
 
-def suggestions(store: Store, question: str, *, limit: int = 5) -> list[dict[str, str]]:
-    """Close power names for a question that matched nothing: by shared characters."""
-    from rapidfuzz import fuzz
-
-    clean = normalise(question)
-    chars = list(dict.fromkeys(c for c in clean if "\u4e00" <= c <= "\u9fff"))[:8]
-    if not chars:
-        return []
-    found = store.search_candidates(chars, limit=CANDIDATES)
-    best = sorted(found, key=lambda p: (-fuzz.partial_ratio(clean, p.name), -p.hits, p.iri))
-    out, seen = [], set()
-    for p in best:
-        if p.name not in seen:
-            seen.add(p.name)
-            out.append({"iri": p.iri, "name": p.name})
-        if len(out) == limit:
-            break
-    return out
+def _suggestion(iri: str, doc: bytes, m) -> dict[str, Any]:
+    d = orjson.loads(doc)
+    t = d["power"].get("type") or {}
+    held = [w for w in m.matched if w["where"]]
+    missing = [w["word"] for w in m.matched if not w["where"]]
+    why = "; ".join(f"{w['form']} in its {' and '.join(w['where'])}" for w in held)
+    if missing:
+        why += ("; " if why else "") + "not found: " + "、".join(missing)
+    return {
+        "iri": iri,
+        "name": d["power"]["name"],
+        "type": t.get("label"),
+        "bodies": [b["label"] for b in d.get("bodies") or []],
+        "confidence": m.confidence,
+        "why": why,
+    }
 
 
 async def power_json_async(store: Store, iri: str) -> bytes | None:

@@ -28,7 +28,6 @@ from prl.graph_api.store.models import (
     NO_DATASET,
     RESULT_BYTES,
     BodyView,
-    Candidate,
     Counts,
     Dataset,
     InstrumentView,
@@ -95,15 +94,10 @@ class Store(Protocol):
         """Powers whose name contains at least one of the terms, with how many terms it
         contains; ordered by that count (descending), then IRI; at most ``limit``."""
 
-    def search_candidates(self, terms: Sequence[str], *, limit: int = 200) -> list[Candidate]:
-        """The powers of ``search_powers``, in its order, as candidates for ranking: IRI,
-        name, type notation and count, from memory (no read of the powers)."""
-
-    async def search_candidates_async(
-        self, terms: Sequence[str], *, limit: int = 200
-    ) -> list[Candidate]:
-        """``search_candidates`` for the API's event loop, which it must not hold up: a store
-        that would wait on the network or a lock waits here without blocking the loop."""
+    def power_iris(self) -> Sequence[str]:
+        """Every power's IRI, from memory. The same object is returned until a write changes
+        the powers, so what a caller derives from it (the answers' text index) can be kept by
+        identity and rebuilt when a new one comes back."""
 
     def get_power(self, iri: str) -> PowerDetail | None:
         """A power with its bodies, units, citations (with subdivision texts), duties,
@@ -114,7 +108,8 @@ class Store(Protocol):
         by IRI: what ``/v1/powers/{id}`` and each answer serve."""
 
     async def power_documents_async(self, iris: Sequence[str]) -> dict[str, bytes]:
-        """``power_documents`` for the API's event loop (as ``search_candidates_async``)."""
+        """``power_documents`` for the API's event loop: a store that would wait on the
+        network waits here without blocking the loop."""
 
     def list_bodies(self, *, offset: int = 0, limit: int = 50) -> tuple[list[Ref], int]:
         """Bodies ordered by IRI, and their total."""

@@ -8,7 +8,6 @@ absent, never an empty string.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -24,16 +23,6 @@ class Concept:
     iri: str
     notation: str | None
     label: str  # Chinese prefLabel
-
-
-class Candidate(NamedTuple):
-    """A power found by its name: what ranking reads, without reading the power itself (a
-    tuple: a hundred are made per question)."""
-
-    iri: str
-    name: str  # its name (the first, when a store keeps several; "" when none)
-    type: str | None  # notation of the power type (GB/T 39046 code), None when unknown
-    hits: int  # how many of the search terms its names contain
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ containing a term. ``NameIndex`` answers that from numpy arrays:
 
 A power may have several names (Neo4j keeps every label); a term matches when any of them
 contains it. A power with no name matches nothing. Each power may also carry its type (the
-store decides what: Neo4j gives the notation, the embedded store the concept IRI), so that
-``candidates`` can hand ranking all it needs without a read of the powers. The index is
-immutable: a store builds a new one after a write and swaps it in.
+store decides what: Neo4j gives the notation, the embedded store the concept IRI). The
+index is immutable: a store builds a new one after a write and swaps it in, and its IRI
+list (``iris``) is what ``Store.power_iris`` returns.
 """
 
 from __future__ import annotations
@@ -195,16 +195,6 @@ class NameIndex:
         """``top`` by IRI."""
         iris = self.iris
         return [(iris[i], c) for i, c in self.top(terms, limit)]
-
-    def candidates(
-        self, terms: Sequence[str], limit: int
-    ) -> list[tuple[str, str, str | None, int]]:
-        """``top`` as (IRI, first name, type, count)."""
-        found = self.top(terms, limit)
-        ids = [i for i, _ in found]
-        names = self._names[np.array(ids, dtype=np.int64)].tolist() if ids else []
-        iris, types = self.iris, self.types
-        return [(iris[i], n, types[i], c) for (i, c), n in zip(found, names, strict=True)]
 
     # ------------------------------------------------------------------ ids
     def to_iris(self, ids: np.ndarray) -> list[str]:

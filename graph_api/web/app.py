@@ -174,12 +174,15 @@ def offline_docs(app: FastAPI) -> None:
 
 def warm_up(store: Store) -> None:
     """Before the server takes requests: load the word segmenter and build the store's name
-    index (together some seconds), so that the first questions do not wait for them. A store
-    that cannot answer yet is not an error here: requests will say 503 until it can."""
-    from prl.graph_api.answers.analysis import analyse
+    and text indexes (together some seconds), so that the first questions do not wait for
+    them. A store that cannot answer yet is not an error here: requests will say 503 until
+    it can."""
+    from prl.graph_api.answers import retrieval
+    from prl.graph_api.answers.intent import read
 
-    analyse("食品经营许可")
+    read("食品经营许可")
     try:
         store.search_powers(["许可"], limit=1)
+        retrieval.text_index(store)
     except StoreError as e:
         logging.getLogger(__name__).warning("store not ready at startup: %s", e)

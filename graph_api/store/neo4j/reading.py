@@ -26,7 +26,6 @@ from rdflib import Graph, URIRef
 
 from prl.graph_api.store.models import (
     BodyView,
-    Candidate,
     Counts,
     InstrumentView,
     Page,
@@ -218,12 +217,8 @@ class Reader:
         found = self._found_summaries(names, [iri for iri, _ in hits])
         return [(found[iri], n) for iri, n in hits if iri in found]
 
-    def search_candidates(self, terms: Sequence[str], *, limit: int = 200) -> list[Candidate]:
-        terms = list(terms)
-        if not terms or limit <= 0:
-            return []
-        found = self._name_index().index.candidates(terms, limit)
-        return [Candidate(*row) for row in found]
+    def power_iris(self) -> Sequence[str]:
+        return self._name_index().index.iris
 
     def _found_summaries(self, names: _Names, iris: Sequence[str]) -> dict[str, PowerSummary]:
         """Summaries by IRI, remembered while the powers' version stays the same."""
@@ -278,17 +273,6 @@ class Reader:
                     result = await session.run(q, iris=missing)
                     got.update(documents_of([x async for x in result]))
                 return got
-
-    async def search_candidates_async(
-        self, terms: Sequence[str], *, limit: int = 200
-    ) -> list[Candidate]:
-        if self._names_fresh():
-            return self.search_candidates(terms, limit=limit)
-        # the version check (or a rebuild) waits on the network: not on the event loop
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            None, functools.partial(self.search_candidates, terms, limit=limit)
-        )
 
     def _read_documents(self, iris: list[str]) -> dict[str, bytes]:
         """Stored documents, and documents built from the graph for powers without one (a

@@ -13,7 +13,6 @@ from prl.graph_api.store.models import (
     NO_DATASET,
     RESULT_BYTES,
     BodyView,
-    Candidate,
     Counts,
     Dataset,
     InstrumentView,
@@ -94,13 +93,12 @@ class Neo4jStore:
     ) -> list[tuple[PowerSummary, int]]:
         return self._reader.search_powers(terms, limit=limit)
 
-    def search_candidates(self, terms: Sequence[str], *, limit: int = 200) -> list[Candidate]:
-        return self._reader.search_candidates(terms, limit=limit)
+    def power_iris(self) -> Sequence[str]:
+        return self._reader.power_iris()
 
-    async def search_candidates_async(
-        self, terms: Sequence[str], *, limit: int = 200
-    ) -> list[Candidate]:
-        return await self._reader.search_candidates_async(terms, limit=limit)
+    def power_iris_fresh(self) -> bool:
+        """Whether ``power_iris`` answers from memory, without a version check."""
+        return self._reader._names_fresh()
 
     def get_power(self, iri: str) -> PowerDetail | None:
         return self._reader.get_power(iri)

@@ -47,7 +47,6 @@ from prl.graph_api.store.models import (
     NO_DATASET,
     RESULT_BYTES,
     BodyView,
-    Candidate,
     Concept,
     Counts,
     Dataset,
@@ -428,16 +427,9 @@ class OxigraphStore:
             summaries = self._found_summaries([i for i, _ in found])
             return [(summaries[i], n) for i, n in found if i in summaries]
 
-    def search_candidates(self, terms: Sequence[str], *, limit: int = 200) -> list[Candidate]:
-        with self._errors("searching powers"):
-            found = self._index.names().candidates(list(terms), limit)
-            notation = {t: self._look.concept(t).notation for t in {r[2] for r in found} if t}
-            return [Candidate(i, n, notation.get(t) if t else None, c) for i, n, t, c in found]
-
-    async def search_candidates_async(
-        self, terms: Sequence[str], *, limit: int = 200
-    ) -> list[Candidate]:
-        return self.search_candidates(terms, limit=limit)  # in-process: as fast as a hand-off
+    def power_iris(self) -> Sequence[str]:
+        with self._errors("listing powers"):
+            return self._index.names().iris
 
     def _found_summaries(self, iris: Sequence[str]) -> dict[str, PowerSummary]:
         """Summaries by IRI, remembered until the next write (the name index is rebuilt after
