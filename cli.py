@@ -436,14 +436,22 @@ def ask_cmd(question, limit, as_json, **store_opts) -> None:
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return
+    art = result.get("article")
+    if art:
+        click.echo(f"《{art['instrument']}》{art['label'] or ''}: {art['text'] or '(no text)'}")
     if not result["answers"]:
-        click.echo(f"No power matches {question!r}.")
-        if result.get("suggestions"):
-            click.echo("Did you mean: " + "；".join(s["name"] for s in result["suggestions"]))
+        click.echo(f"{question}: {result.get('message') or 'no power matches'}.")
+        for s in result.get("suggestions") or []:
+            click.echo(
+                f"  closest: {s['name']} [{s['type']}] ({'、'.join(s['bodies'])}): {s['why']}"
+            )
         sys.exit(1)
     for i, a in enumerate(result["answers"], 1):
         p = a["power"]
-        click.echo(f"{i}. {p['name']} [{p['type']['label']}]")
+        click.echo(f"{i}. {p['name']} [{p['type']['label']}] (confidence {a['confidence']:.2f})")
+        held = [f"{m['form']}: {'/'.join(m['where'])}" for m in a["matched"] if m["where"]]
+        if held:
+            click.echo("   matched: " + "; ".join(held))
         click.echo(
             "   负责: "
             + "、".join(b["label"] for b in a["bodies"])

@@ -48,7 +48,8 @@ def normalise(text: str) -> str:
 
 
 #: what the asker wants, by the phrases that say it: (intent, power type notations, pattern).
-#: The phrase that ends last wins (ties: the first listed); "in-charge" names no type.
+#: The phrase that ends last wins (ties: the first listed); "in-charge" names no type and
+#: counts only when no other intent is said.
 INTENTS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (name, types, re.compile(p))
     for name, types, p in (
@@ -178,6 +179,8 @@ def read(question: str) -> Reading:
             rest = rest[: p.start()] + " " + rest[p.end() :]
     intent, types, end = None, (), -1
     for name, kinds, pattern in INTENTS:  # the intent said last wins (谁来查…怎么罚: a penalty)
+        if not kinds and intent is not None:
+            break  # "who is in charge" only when no kind of power is asked for
         for m in pattern.finditer(rest):
             if m.end() > end:
                 intent, types, end = name, kinds, m.end()
@@ -284,11 +287,11 @@ def _merge_singles(words: list[Word]) -> list[Word]:
             run += w.text
             continue
         if run:
-            out.append(Word(run))
+            out.append(Word(run, (), _weight(run, None)))
             run = ""
         out.append(w)
     if run:
-        out.append(Word(run))
+        out.append(Word(run, (), _weight(run, None)))
     return out
 
 

@@ -18,8 +18,6 @@ from prl.graph_api.answers.intent import Reading, read
 from prl.graph_api.answers.retrieval import Found
 from prl.graph_api.store import Store
 
-SUGGESTIONS = 5
-
 
 def responsibility(store: Store, question: str, *, limit: int = 10) -> dict[str, Any]:
     """Ranked answers to "who is responsible for X, under which law": the power, its bodies
@@ -31,8 +29,8 @@ def responsibility_json(store: Store, question: str, *, limit: int = 10) -> byte
     """``responsibility`` as JSON, assembled from the powers' stored JSON documents."""
     r = read(question)
     index = retrieval.text_index(store)
-    found = retrieval.find(index, r, max(limit, SUGGESTIONS))
-    docs = store.power_documents([index.iris[m.id] for m in found.matches])
+    found = retrieval.find(index, r, limit)
+    docs = store.power_documents(_wanted(index, found))
     return _answers(question, r, index, found, docs, limit)
 
 
@@ -41,9 +39,14 @@ async def responsibility_json_async(store: Store, question: str, *, limit: int =
     is fetched off the loop only when the store says it is not current."""
     r = read(question)
     index = await _index_async(store)
-    found = retrieval.find(index, r, max(limit, SUGGESTIONS))
-    docs = await store.power_documents_async([index.iris[m.id] for m in found.matches])
+    found = retrieval.find(index, r, limit)
+    docs = await store.power_documents_async(_wanted(index, found))
     return _answers(question, r, index, found, docs, limit)
+
+
+def _wanted(index, found: Found) -> list[str]:
+    """The powers whose documents the answer shows: the answers, or the suggestions."""
+    return [index.iris[m.id] for m in (found.matches if found.answered else found.closest)]
 
 
 async def _index_async(store: Store):
@@ -95,7 +98,7 @@ def _answers(question, r: Reading, index, found: Found, docs: dict[str, bytes], 
         result["message"] = found.reason or "no power matches this question"
         result["suggestions"] = [
             _suggestion(index.iris[m.id], docs[index.iris[m.id]], m)
-            for m in found.matches[:SUGGESTIONS]
+            for m in found.closest
             if index.iris[m.id] in docs and m.confidence > 0
         ]
     return orjson.dumps(result)
@@ -106,7 +109,11 @@ def _suggestion(iri: str, doc: bytes, m) -> dict[str, Any]:
     t = d["power"].get("type") or {}
     held = [w for w in m.matched if w["where"]]
     missing = [w["word"] for w in m.matched if not w["where"]]
-    why = "; ".join(f"{w['form']} in its {' and '.join(w['where'])}" for w in held)
+    why = "; ".join(
+        (w["word"] if w["form"] == w["word"] else f"{w['word']} (as {w['form']})")
+        + f" in its {' and '.join(w['where'])}"
+        for w in held
+    )
     if missing:
         why += ("; " if why else "") + "not found: " + "、".join(missing)
     return {

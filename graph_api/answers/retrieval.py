@@ -31,12 +31,16 @@ from prl.graph_api.answers.text_index import Article, TextIndex, fold, query_cod
 from prl.graph_api.store import Store
 
 POOL = 300  # candidates re-ranked by coverage
+CLOSEST = 5
 META_CREDIT = 0.8
 TEXT_CREDIT = 0.5
 PART_CREDIT = 0.7
 ANCHOR_MISSING = 0.5  # coverage kept when the answer lacks the question's most telling word  # times the share of the word's bigrams in the name
 OTHER_TYPE = 0.3
 TYPE_GAP = 0.3  # other types cover the matter this much better: none of the type asked
+#: intents whose matter is the thing asked for (a licence for 餐饮), not a conduct that
+#: powers of several types concern (a reward for reporting 假药 sits beside its penalty)
+GAP_INTENTS = {"licence"}
 THRESHOLD = 0.25
 UNKNOWN_WEIGHT = 0.4
 SYNC_BUILD = 20_000  # below this many powers a stale index is rebuilt before answering
@@ -139,6 +143,9 @@ class Found:
     reason: str | None  # why there is no answer
     article: Article | None = None  # the cited article, when the question cites one
     article_title: str | None = None
+    #: the powers holding most of the matter, whatever their type (suggestions, when none
+    #: answers)
+    closest: tuple[Match, ...] = ()
 
 
 def _word_weights(index: TextIndex, words: tuple[Word, ...]) -> tuple[list, np.ndarray]:
@@ -252,19 +259,27 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
         )
         for k in order
     )
+    near = sorted(
+        range(len(ids)),
+        key=lambda k: (-round(float(cover[k]), 6), len(index.names[ids[k]]), index.iris[ids[k]]),
+    )[:CLOSEST]
+    closest = tuple(
+        Match(int(ids[k]), round(float(cover[k]), 4), round(float(cover[k]), 4), tuple(where[k]))
+        for k in near
+    )
     reason = None
     if _foreign_place(index, reading):
         reason = f"the loaded lists hold no body of {reading.place}"
     elif not matches or matches[0].confidence < THRESHOLD:
         reason = _absent(reading)
-    elif reading.types and len(ids):
+    elif reading.intent in GAP_INTENTS and len(ids):
         wanted = factor == 1.0
         best_wanted = float(cover[wanted].max()) if wanted.any() else 0.0
         best_other = float(cover[~wanted].max()) if (~wanted).any() else 0.0
         if best_other - best_wanted >= TYPE_GAP:
             # the lists hold the matter, but as powers of another type than the one asked
-            reason = _absent(reading)
-    return Found(matches, reason is None, reason)
+            reason = _absent(reading) + " (they hold it as powers of other types)"
+    return Found(matches, reason is None, reason, closest=closest)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

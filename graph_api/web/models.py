@@ -107,20 +107,75 @@ class PowerDocument(_Model):
     provenance: list[Provenance]
 
 
+class WordMatch(_Model):
+    """Where one word of the question matched in an answer."""
+
+    word: str  # as the question says it
+    form: str | None  # the form that matched (the word, or a list word for it)
+    where: list[str]  # name, part of name, body or type, cited text or duties; [] if nowhere
+
+
 class Answer(PowerDocument):
-    score: float
+    score: float  # the ranking score
+    confidence: float  # 0..1: the share of the question's matter this power holds
+    matched: list[WordMatch]
 
 
 class Suggestion(_Model):
+    """A close power when none answers: why it is close, and what it lacks."""
+
     iri: str
     name: str
+    type: str | None
+    bodies: list[str]
+    confidence: float
+    why: str
+
+
+class QuestionWord(_Model):
+    word: str
+    list_words: list[str]  # the words lists use for it (vocabulary.tsv)
+
+
+class CitedArticle(_Model):
+    title: str  # as the question writes it
+    article: int
+    paragraph: int | None
+    item: int | None
+
+
+class Reading(_Model):
+    """How the question was read."""
+
+    intent: (
+        str | None
+    )  # licence, penalty, inspection, coercion, levy, benefit, confirmation, reward, ruling, in-charge
+    types: list[str]  # power type notations the intent asks for
+    place: str | None
+    words: list[QuestionWord]  # the matter
+    citation: CitedArticle | None
+
+
+class ArticleAnswer(_Model):
+    """The article a question cites, when a loaded list cites its instrument."""
+
+    instrument: str
+    label: str | None
+    iri: str | None
+    version_date: str | None
+    text: str | None
 
 
 class Answers(_Model):
-    """Ranked answers to a question; when none, a message and close power names."""
+    """Ranked answers to a question; when none clears the threshold, ``answered`` is false,
+    ``message`` says the loaded lists hold no such power, and ``suggestions`` are the
+    closest powers with why."""
 
     query: str
     terms: list[str]
+    reading: Reading
+    answered: bool
+    article: ArticleAnswer | None = None
     answers: list[Answer]
     message: str | None = None
     suggestions: list[Suggestion] | None = None
