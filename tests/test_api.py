@@ -90,6 +90,24 @@ def test_exact_name_ranks_first(client):
     assert data["answers"][0]["power"]["name"] == name
 
 
+@pytest.mark.parametrize(
+    "q", ["拒绝配合统计调查谁处罚", "统计法第四十四条", "办护照去哪个部门", "许可"]
+)
+def test_answers_are_what_the_schema_says(client, q):
+    from prl.graph_api.web.models import Answers
+
+    data = client.get("/v1/responsibility", params={"q": q}).json()
+    Answers.model_validate(data)
+    for a in data["answers"]:
+        assert 0 <= a["confidence"] <= 1 and len(a["matched"]) == len(data["terms"])
+
+
+def test_an_article_question_gets_the_article(client):
+    data = client.get("/v1/responsibility", params={"q": "中华人民共和国统计法第四十四条"}).json()
+    assert data["article"]["label"] == "第四十四条" and data["article"]["text"]
+    assert "克拉玛依市统计局" in {b["label"] for b in data["answers"][0]["bodies"]}
+
+
 def test_no_match_says_so_and_suggests(client):
     data = client.get("/v1/responsibility", params={"q": "火星移民签证"}).json()
     assert data["answers"] == []

@@ -30,7 +30,8 @@ from prl.graph_api.answers.intent import PROVINCES, Reading, Word, find_title
 from prl.graph_api.answers.text_index import Article, TextIndex, fold, query_codes
 from prl.graph_api.store import Store
 
-POOL = 300  # candidates re-ranked by coverage
+POOL = 200  # candidates re-ranked by coverage
+LIGHT = 0.3  # words of at most this weight are left out of the BM25 query
 CLOSEST = 5
 META_CREDIT = 0.8
 TEXT_CREDIT = 0.5
@@ -149,13 +150,17 @@ class Found:
 
 
 def _word_weights(index: TextIndex, words: tuple[Word, ...]) -> tuple[list, np.ndarray]:
+    """Per word, its forms as (form, folded form, gram codes), and the words' weights: the
+    mean idf of a form's grams (the best form), times what the word is (``Word.weight``);
+    a word no power holds weighs ``UNKNOWN_WEIGHT`` of the mean."""
     codes, weights = [], []
     for w in words:
         forms = []
         best = 0.0
         for f in w.forms:
-            cs = query_codes(fold(f), unigrams=len(f) == 1)
-            forms.append((f, cs))
+            ff = fold(f)
+            cs = query_codes(ff, unigrams=len(f) == 1)
+            forms.append((f, ff, cs))
             if cs:
                 best = max(best, float(np.mean([index.idf(c) for c in cs])))
         codes.append(forms)
@@ -163,67 +168,82 @@ def _word_weights(index: TextIndex, words: tuple[Word, ...]) -> tuple[list, np.n
     arr = np.array(weights, dtype=float)
     known = arr[arr > 0]
     mean = float(known.mean()) if len(known) else 1.0
-    unknown = arr == 0
-    arr[unknown] = UNKNOWN_WEIGHT * mean
+    arr[arr == 0] = UNKNOWN_WEIGHT * mean
     return codes, arr * np.array([w.weight for w in words])
 
 
-def _coverage(
-    index: TextIndex,
-    ids: np.ndarray,
-    words: tuple[Word, ...],
-    codes,
-    weights: np.ndarray,
-) -> tuple[np.ndarray, list[list[dict]]]:
-    """Coverage of each power of ``ids`` and, for each, where each word matched."""
+def _credits(index: TextIndex, ids: np.ndarray, codes) -> np.ndarray:
+    """(powers × words): the credit of each word in each power, the best of its forms: 1 in
+    the name, ``META_CREDIT`` in bodies or type, ``TEXT_CREDIT`` in cited texts or duties,
+    ``PART_CREDIT`` × the share of its bigrams in the name (印刷厂 -> 印刷 in 印刷经营活动)."""
     n = len(ids)
-    credit = np.zeros((n, len(words)))
-    where: list[list[dict]] = [[] for _ in range(n)]
-    text = index.fields["text"]
-    for j, (w, forms) in enumerate(zip(words, codes, strict=True)):
-        in_text = np.zeros(n, dtype=bool)
-        form_in_text: dict[str, np.ndarray] = {}
-        for f, cs in forms:
+    rows = ids.tolist()
+    names = np.array([index.names[i] for i in rows], dtype=np.str_)
+    metas = np.array([index.metas[i] for i in rows], dtype=np.str_)
+    name_f, text_f = index.fields["name"], index.fields["text"]
+    credit = np.zeros((n, len(codes)))
+    for j, forms in enumerate(codes):
+        best = np.zeros(n)
+        for _, ff, cs in forms:
+            c = np.where(
+                np.strings.find(names, ff) >= 0,
+                1.0,
+                np.where(np.strings.find(metas, ff) >= 0, META_CREDIT, 0.0),
+            )
             if cs:
-                held = np.ones(n, dtype=bool)
-                for c in cs:
-                    held &= text.holds(c, ids)
-                form_in_text[f] = held
-                in_text |= held
-        # the share of a word's bigrams the name holds (印刷厂 -> 印刷 in 印刷经营活动)
-        name_share = np.zeros(n)
-        for f, cs in forms:
-            if len(cs) > 1 and len(f) > 2:
-                held = sum(index.fields["name"].holds(c, ids).astype(float) for c in cs)
-                name_share = np.maximum(name_share, held / len(cs))
-        for k, i in enumerate(ids.tolist()):
-            name, meta = index.names[i], index.metas[i]
-            places, form = [], None
-            for f, _ in forms:
-                ff = fold(f)
-                hit = []
-                if ff in name:
-                    hit.append("name")
-                if ff in meta:
-                    hit.append("body or type")
-                if f in form_in_text and form_in_text[f][k]:
-                    hit.append("cited text or duties")
-                if hit and (form is None or len(hit) > len(places) or "name" in hit):
-                    if form is None or ("name" in hit and "name" not in places):
-                        form, places = f, hit
-            if "name" in places:
-                credit[k, j] = 1.0
-            elif "body or type" in places:
-                credit[k, j] = META_CREDIT
-            elif places:
-                credit[k, j] = TEXT_CREDIT
-            if credit[k, j] < PART_CREDIT and name_share[k] >= 0.5:
-                credit[k, j] = PART_CREDIT * name_share[k]
-                form, places = form or forms[0][0], places or ["part of name"]
-            where[k].append({"word": w.text, "form": form, "where": places})
+                in_text = np.logical_and.reduce([text_f.holds(x, ids) for x in cs])
+                c = np.maximum(c, np.where(in_text, TEXT_CREDIT, 0.0))
+                if len(cs) > 1 and len(ff) > 2:
+                    share = np.mean([name_f.holds(x, ids) for x in cs], axis=0)
+                    c = np.maximum(c, np.where(share >= 0.5, PART_CREDIT * share, 0.0))
+            best = np.maximum(best, c)
+        credit[:, j] = best
+    return credit
+
+
+def _where(index: TextIndex, i: int, words: tuple[Word, ...], codes) -> tuple[dict, ...]:
+    """For one power, per word: the form that earned its credit and where it is."""
+    name, meta = index.names[i], index.metas[i]
+    one = np.array([i])
+    out = []
+    for w, forms in zip(words, codes, strict=True):
+        best: tuple[float, str | None, list[str]] = (0.0, None, [])
+        for f, ff, cs in forms:
+            places = []
+            if ff in name:
+                places.append("name")
+            if ff in meta:
+                places.append("body or type")
+            if cs and all(index.fields["text"].holds(x, one)[0] for x in cs):
+                places.append("cited text or duties")
+            c = (
+                1.0
+                if "name" in places
+                else META_CREDIT
+                if places and places[0] == "body or type"
+                else TEXT_CREDIT
+                if places
+                else 0.0
+            )
+            if len(cs) > 1 and len(ff) > 2 and c < PART_CREDIT:
+                share = float(np.mean([index.fields["name"].holds(x, one)[0] for x in cs]))
+                if share >= 0.5 and PART_CREDIT * share > c:
+                    c, places = PART_CREDIT * share, ["part of name", *places]
+            if c > best[0]:
+                best = (c, f, places)
+        out.append({"word": w.text, "form": best[1], "where": best[2]})
+    return tuple(out)
+
+
+def _coverage(index: TextIndex, ids: np.ndarray, codes, weights: np.ndarray) -> np.ndarray:
+    """The idf-weighted share of the matter each power of ``ids`` holds."""
     total = float(weights.sum()) or 1.0
-    cover = credit @ weights / total
-    return cover, where
+    return _credits(index, ids, codes) @ weights / total
+
+
+def _order(index: TextIndex, ids: np.ndarray, key: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the best ``n`` by ``key`` (descending), then shorter name, then IRI."""
+    return np.lexsort((index.iri_rank[ids], index.name_len[ids], -np.round(key, 6)))[: max(n, 0)]
 
 
 def find(index: TextIndex, reading: Reading, limit: int) -> Found:
@@ -235,37 +255,28 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
     if not words or not len(index):
         return Found((), False, "the question names no matter to look for")
     codes, weights = _word_weights(index, words)
-    weighted: dict[int, float] = {}
-    for forms in codes:
-        for _, cs in forms:
-            for c in cs:
-                weighted[c] = 1.0
+    # the grams of every form of the words that say something; intent and filler words
+    # (weight 0.3 and below: 许可, 处罚, 哪里 …) count in the coverage only, unless nothing
+    # else is asked: their postings are the longest and the intent already weighs the type
+    telling = [j for j, w in enumerate(words) if w.weight > LIGHT] or range(len(words))
+    weighted = {c: 1.0 for j in telling for _, _, cs in codes[j] for c in cs}
     bm25 = index.scores(weighted)
     ids = _top(bm25, POOL)
     if not len(ids):
         return Found((), False, _absent(reading))
-    cover, where = _coverage(index, ids, words, codes, weights)
+    cover = _coverage(index, ids, codes, weights)
     factor = _type_factor(index, ids, reading)
-    exact = np.array([_exactness(index.names[i], reading) for i in ids.tolist()])
+    exact = _exactness(index, ids, reading)
     confidence = np.where(exact == 1.0, 1.0, cover * factor)  # the name asked, word for word
     rank = confidence + 0.05 * exact + 0.01 * bm25[ids] / (float(bm25[ids].max()) or 1.0)
-    order = sorted(
-        range(len(ids)),
-        key=lambda k: (-round(float(rank[k]), 6), len(index.names[ids[k]]), index.iris[ids[k]]),
-    )[: max(limit, 0)]
     matches = tuple(
         Match(
-            int(ids[k]), round(float(rank[k]), 4), round(float(confidence[k]), 4), tuple(where[k])
+            int(ids[k]),
+            round(float(rank[k]), 4),
+            round(float(confidence[k]), 4),
+            _where(index, int(ids[k]), words, codes),
         )
-        for k in order
-    )
-    near = sorted(
-        range(len(ids)),
-        key=lambda k: (-round(float(cover[k]), 6), len(index.names[ids[k]]), index.iris[ids[k]]),
-    )[:CLOSEST]
-    closest = tuple(
-        Match(int(ids[k]), round(float(cover[k]), 4), round(float(cover[k]), 4), tuple(where[k]))
-        for k in near
+        for k in _order(index, ids, rank, limit).tolist()
     )
     reason = None
     if _foreign_place(index, reading):
@@ -279,10 +290,23 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
         if best_other - best_wanted >= TYPE_GAP:
             # the lists hold the matter, but as powers of another type than the one asked
             reason = _absent(reading) + " (they hold it as powers of other types)"
-    return Found(matches, reason is None, reason, closest=closest)
+    if reason is None:
+        return Found(matches, True, None)
+    closest = tuple(
+        Match(
+            int(ids[k]),
+            round(float(cover[k]), 4),
+            round(float(cover[k]), 4),
+            _where(index, int(ids[k]), words, codes),
+        )
+        for k in _order(index, ids, cover, CLOSEST).tolist()
+    )
+    return Found(matches, False, reason, closest=closest)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """The (at most) ``k`` powers of highest positive score, in no order (``argpartition``
+    over the powers scored only: over all of them, the zeros' ties made it ten times slower)."""
     nz = np.flatnonzero(scores > 0)
     if len(nz) > k:
         nz = nz[np.argpartition(-scores[nz], k - 1)[:k]]
@@ -295,15 +319,18 @@ def _type_factor(index: TextIndex, ids: np.ndarray, reading: Reading) -> np.ndar
     return np.array([1.0 if index.types[i] in reading.types else OTHER_TYPE for i in ids.tolist()])
 
 
-def _exactness(name: str, reading: Reading) -> float:
+def _exactness(index: TextIndex, ids: np.ndarray, reading: Reading) -> np.ndarray:
+    """1 for a name that is the question (or its matter), less for a name holding the whole
+    matter (the shorter the name, the more), else 0."""
+    out = np.zeros(len(ids))
     matter = fold(reading.matter)
     if not matter:
-        return 0.0
-    if name == matter or name == reading.clean:
-        return 1.0
-    if matter in name:
-        return 0.5 * len(matter) / max(len(name), 1)
-    return 0.0
+        return out
+    names = np.array([index.names[i] for i in ids.tolist()], dtype=np.str_)
+    within = np.strings.find(names, matter) >= 0
+    lengths = np.maximum(index.name_len[ids], 1)
+    out = np.where(within, 0.5 * len(matter) / lengths, 0.0)
+    return np.where((names == matter) | (names == reading.clean), 1.0, out)
 
 
 def _foreign_place(index: TextIndex, reading: Reading) -> bool:
@@ -335,7 +362,7 @@ def _by_article(index: TextIndex, reading: Reading, limit: int) -> Found | None:
     if title is None:
         return None  # not an instrument any list cites: read as a question of words
     hits: dict[int, Article] = {}
-    article = None
+    article = whole = None
     for (t, art, para), found in index.citing.items():
         if t != title or art != c.article:
             continue
@@ -343,26 +370,25 @@ def _by_article(index: TextIndex, reading: Reading, limit: int) -> Found | None:
             continue
         for i, a in found:
             hits.setdefault(i, a)
-            if article is None or (para is None and article.label != a.label):
-                article = a if para is None or article is None else article
+            if article is None or (para is None and whole is None):
+                article = a  # the whole article when some power cites it, else a paragraph
+                whole = a if para is None else None
     label = f"{title}第{c.article}条" + (f"第{c.paragraph}款" if c.paragraph else "")
     if not hits:
         return Found((), False, f"no power in the loaded lists rests on {label}", None, title)
     ids = np.array(sorted(hits), dtype=np.int64)
     words = reading.words
-    if words:
-        codes, weights = _word_weights(index, words)
-        cover, where = _coverage(index, ids, words, codes, weights)
-    else:
-        cover, where = np.zeros(len(ids)), [[] for _ in ids]
-    factor = _type_factor(index, ids, reading)
-    rank = 1.0 + cover * factor
-    order = sorted(
-        range(len(ids)),
-        key=lambda k: (-round(float(rank[k]), 6), len(index.names[ids[k]]), index.iris[ids[k]]),
-    )[: max(limit, 0)]
+    codes, weights = _word_weights(index, words) if words else ([], np.zeros(0))
+    cover = _coverage(index, ids, codes, weights) if words else np.zeros(len(ids))
+    rank = 1.0 + cover * _type_factor(index, ids, reading)
     matches = tuple(
-        Match(int(ids[k]), round(float(rank[k]), 4), 1.0, tuple(where[k]), hits[int(ids[k])])
-        for k in order
+        Match(
+            int(ids[k]),
+            round(float(rank[k]), 4),
+            1.0,
+            _where(index, int(ids[k]), words, codes),
+            hits[int(ids[k])],
+        )
+        for k in _order(index, ids, rank, limit).tolist()
     )
     return Found(matches, True, None, article, title)

@@ -80,10 +80,23 @@ def gram_codes(texts: Sequence[str], *, unigrams: bool = False):
     return uniq >> 43, uniq & ((1 << 43) - 1), counts, sizes
 
 
+def _word_char(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x30 <= o <= 0x39 or 0x61 <= o <= 0x7A
+
+
 def query_codes(text: str, *, unigrams: bool = False) -> list[int]:
-    """The distinct gram codes of a (folded) query text, in order of first appearance."""
-    _, codes, _, _ = gram_codes([text], unigrams=unigrams)
-    return [int(c) for c in codes]
+    """The distinct gram codes of a (folded) query text, as ``gram_codes`` makes them (in
+    plain Python: a question is a few characters, numpy's overhead would be most of it)."""
+    codes: dict[int, None] = {}
+    for a, b in zip(text, text[1:], strict=False):
+        if _word_char(a) and _word_char(b):
+            codes[(ord(a) + 1) << _SHIFT | ord(b)] = None
+    if unigrams:
+        for a in text:
+            if _word_char(a):
+                codes[ord(a)] = None
+    return list(codes)
 
 
 class Field:
@@ -191,6 +204,11 @@ class TextIndex:
         self.citing: dict[tuple[str, int, int | None], list[tuple[int, Article]]] = citing
         self.titles: list[str] = titles  # cited instrument titles, longest first
         self.source = source  # what it was built from (``Store.power_iris``'s object)
+        #: each power's place in IRI order (``str`` order, whatever the store's), and the
+        #: length of its name field: the tie-breaks of ranking, the same on every store
+        self.iri_rank = np.empty(len(iris), dtype=np.int64)
+        self.iri_rank[sorted(range(len(iris)), key=iris.__getitem__)] = np.arange(len(iris))
+        self.name_len = np.fromiter((len(n) for n in names), dtype=np.int64, count=len(names))
         self._labels: str | None = None
 
     def __len__(self) -> int:

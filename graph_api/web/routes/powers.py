@@ -47,9 +47,14 @@ async def ask(
     ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ):
-    """Ranked answers for a matter in ordinary Chinese (e.g. 餐饮店开业要办什么许可，谁负责):
-    the power, the responsible body and unit, every citation with the article text, the duties
-    by phase and the accountability, each with its source file, sheet and row."""
+    """Ranked answers for a matter in ordinary Chinese (e.g. 噪音扰民找谁, 砍树要审批吗,
+    统计法第四十四条): the power, the responsible body and unit, every citation with the article
+    text, the duties by phase and the accountability, each with its source file, sheet and
+    row, its confidence and where the question's words matched. ``reading`` says how the
+    question was read (intent, place, words and the list words for them, a cited article).
+    When no power of the loaded lists clears the threshold, ``answered`` is false, ``answers``
+    is empty, ``message`` says what the lists do not hold and ``suggestions`` are the closest
+    powers with why."""
     if len(q) > settings.max_query_length:
         raise HTTPException(
             422,
