@@ -31,6 +31,7 @@ from prl.graph_api.answers.text_index import Article, TextIndex, fold, query_cod
 from prl.graph_api.store import Store
 
 POOL = 200  # candidates re-ranked by coverage
+FLOOR = 0.1  # powers scoring under this share of the best BM25 are not re-ranked
 LIGHT = 0.3  # words of at most this weight are left out of the BM25 query
 CLOSEST = 5
 META_CREDIT = 0.8
@@ -172,24 +173,28 @@ def _word_weights(index: TextIndex, words: tuple[Word, ...]) -> tuple[list, np.n
     return codes, arr * np.array([w.weight for w in words])
 
 
-def _credits(index: TextIndex, ids: np.ndarray, codes) -> np.ndarray:
+def _credits(index: TextIndex, ids: np.ndarray, codes) -> tuple[np.ndarray, list]:
     """(powers × words): the credit of each word in each power, the best of its forms: 1 in
     the name, ``META_CREDIT`` in bodies or type, ``TEXT_CREDIT`` in cited texts or duties,
-    ``PART_CREDIT`` × the share of its bigrams in the name (印刷厂 -> 印刷 in 印刷经营活动)."""
+    ``PART_CREDIT`` × the share of its bigrams in the name (印刷厂 -> 印刷 in 印刷经营活动).
+    Also, per word, (form, in name, in bodies or type, in texts, share in name) arrays,
+    from which ``_where`` tells one power's matches."""
     n = len(ids)
     rows = ids.tolist()
     names = np.array([index.names[i] for i in rows], dtype=np.str_)
     metas = np.array([index.metas[i] for i in rows], dtype=np.str_)
     name_f, text_f = index.fields["name"], index.fields["text"]
     credit = np.zeros((n, len(codes)))
+    detail = []
+    zero = np.zeros(n)
     for j, forms in enumerate(codes):
         best = np.zeros(n)
-        for _, ff, cs in forms:
-            c = np.where(
-                np.strings.find(names, ff) >= 0,
-                1.0,
-                np.where(np.strings.find(metas, ff) >= 0, META_CREDIT, 0.0),
-            )
+        per_form = []
+        for f, ff, cs in forms:
+            in_name = np.strings.find(names, ff) >= 0
+            in_meta = np.strings.find(metas, ff) >= 0
+            c = np.where(in_name, 1.0, np.where(in_meta, META_CREDIT, 0.0))
+            in_text, share = np.zeros(n, dtype=bool), zero
             if cs:
                 in_text = np.logical_and.reduce([text_f.holds(x, ids) for x in cs])
                 c = np.maximum(c, np.where(in_text, TEXT_CREDIT, 0.0))
@@ -197,48 +202,51 @@ def _credits(index: TextIndex, ids: np.ndarray, codes) -> np.ndarray:
                     share = np.mean([name_f.holds(x, ids) for x in cs], axis=0)
                     c = np.maximum(c, np.where(share >= 0.5, PART_CREDIT * share, 0.0))
             best = np.maximum(best, c)
+            per_form.append((f, in_name, in_meta, in_text, share))
         credit[:, j] = best
-    return credit
+        detail.append(per_form)
+    return credit, detail
 
 
-def _where(index: TextIndex, i: int, words: tuple[Word, ...], codes) -> tuple[dict, ...]:
-    """For one power, per word: the form that earned its credit and where it is."""
-    name, meta = index.names[i], index.metas[i]
-    one = np.array([i])
+def _where(words: tuple[Word, ...], detail: list, k: int) -> tuple[dict, ...]:
+    """For the ``k``-th power of ``_credits``, per word: the form that earned its credit
+    and where it is."""
     out = []
-    for w, forms in zip(words, codes, strict=True):
+    for w, per_form in zip(words, detail, strict=True):
         best: tuple[float, str | None, list[str]] = (0.0, None, [])
-        for f, ff, cs in forms:
-            places = []
-            if ff in name:
-                places.append("name")
-            if ff in meta:
-                places.append("body or type")
-            if cs and all(index.fields["text"].holds(x, one)[0] for x in cs):
-                places.append("cited text or duties")
+        for f, in_name, in_meta, in_text, share in per_form:
+            places = [
+                place
+                for place, held in (
+                    ("name", in_name[k]),
+                    ("body or type", in_meta[k]),
+                    ("cited text or duties", in_text[k]),
+                )
+                if held
+            ]
             c = (
                 1.0
-                if "name" in places
+                if in_name[k]
                 else META_CREDIT
-                if places and places[0] == "body or type"
+                if in_meta[k]
                 else TEXT_CREDIT
-                if places
+                if in_text[k]
                 else 0.0
             )
-            if len(cs) > 1 and len(ff) > 2 and c < PART_CREDIT:
-                share = float(np.mean([index.fields["name"].holds(x, one)[0] for x in cs]))
-                if share >= 0.5 and PART_CREDIT * share > c:
-                    c, places = PART_CREDIT * share, ["part of name", *places]
+            if share[k] >= 0.5 and PART_CREDIT * share[k] > c:
+                c, places = PART_CREDIT * float(share[k]), ["part of name", *places]
             if c > best[0]:
                 best = (c, f, places)
         out.append({"word": w.text, "form": best[1], "where": best[2]})
     return tuple(out)
 
 
-def _coverage(index: TextIndex, ids: np.ndarray, codes, weights: np.ndarray) -> np.ndarray:
-    """The idf-weighted share of the matter each power of ``ids`` holds."""
+def _coverage(index: TextIndex, ids: np.ndarray, codes, weights: np.ndarray):
+    """The idf-weighted share of the matter each power of ``ids`` holds, and the details
+    of ``_credits``."""
     total = float(weights.sum()) or 1.0
-    return _credits(index, ids, codes) @ weights / total
+    credit, detail = _credits(index, ids, codes)
+    return credit @ weights / total, detail
 
 
 def _order(index: TextIndex, ids: np.ndarray, key: np.ndarray, n: int) -> np.ndarray:
@@ -264,7 +272,7 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
     ids = _top(bm25, POOL)
     if not len(ids):
         return Found((), False, _absent(reading))
-    cover = _coverage(index, ids, codes, weights)
+    cover, detail = _coverage(index, ids, codes, weights)
     factor = _type_factor(index, ids, reading)
     exact = _exactness(index, ids, reading)
     confidence = np.where(exact == 1.0, 1.0, cover * factor)  # the name asked, word for word
@@ -274,7 +282,7 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
             int(ids[k]),
             round(float(rank[k]), 4),
             round(float(confidence[k]), 4),
-            _where(index, int(ids[k]), words, codes),
+            _where(words, detail, k),
         )
         for k in _order(index, ids, rank, limit).tolist()
     )
@@ -297,7 +305,7 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
             int(ids[k]),
             round(float(cover[k]), 4),
             round(float(cover[k]), 4),
-            _where(index, int(ids[k]), words, codes),
+            _where(words, detail, k),
         )
         for k in _order(index, ids, cover, CLOSEST).tolist()
     )
@@ -305,9 +313,11 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """The (at most) ``k`` powers of highest positive score, in no order (``argpartition``
-    over the powers scored only: over all of them, the zeros' ties made it ten times slower)."""
-    nz = np.flatnonzero(scores > 0)
+    """The (at most) ``k`` powers of highest positive score, in no order; those under
+    ``FLOOR`` of the best are not candidates (``argpartition`` over the rest only: over all
+    of them, the zeros' ties made it ten times slower)."""
+    best = float(scores.max()) if len(scores) else 0.0
+    nz = np.flatnonzero(scores > max(best * FLOOR, 0.0))
     if len(nz) > k:
         nz = nz[np.argpartition(-scores[nz], k - 1)[:k]]
     return nz
@@ -379,14 +389,14 @@ def _by_article(index: TextIndex, reading: Reading, limit: int) -> Found | None:
     ids = np.array(sorted(hits), dtype=np.int64)
     words = reading.words
     codes, weights = _word_weights(index, words) if words else ([], np.zeros(0))
-    cover = _coverage(index, ids, codes, weights) if words else np.zeros(len(ids))
+    cover, detail = _coverage(index, ids, codes, weights) if words else (np.zeros(len(ids)), [])
     rank = 1.0 + cover * _type_factor(index, ids, reading)
     matches = tuple(
         Match(
             int(ids[k]),
             round(float(rank[k]), 4),
             1.0,
-            _where(index, int(ids[k]), words, codes),
+            _where(words, detail, k),
             hits[int(ids[k])],
         )
         for k in _order(index, ids, rank, limit).tolist()
