@@ -30,7 +30,7 @@ from prl.graph_api.answers.intent import PROVINCES, Reading, Word, find_title
 from prl.graph_api.answers.text_index import Article, TextIndex, fold, query_codes
 from prl.graph_api.store import Store
 
-POOL = 200  # candidates re-ranked by coverage
+POOL = 100  # candidates re-ranked by coverage
 FLOOR = 0.1  # powers scoring under this share of the best BM25 are not re-ranked
 LIGHT = 0.3  # words of at most this weight are left out of the BM25 query
 CLOSEST = 5
