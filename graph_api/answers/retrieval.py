@@ -181,9 +181,20 @@ def _credits(index: TextIndex, ids: np.ndarray, codes) -> tuple[np.ndarray, list
     from which ``_where`` tells one power's matches."""
     n = len(ids)
     rows = ids.tolist()
-    names = np.array([index.names[i] for i in rows], dtype=np.str_)
-    metas = np.array([index.metas[i] for i in rows], dtype=np.str_)
-    name_f, text_f = index.fields["name"], index.fields["text"]
+    name_f, meta_f, text_f = index.fields["name"], index.fields["meta"], index.fields["text"]
+    strings: dict[str, np.ndarray] = {}
+
+    def contain(field: str, ff: str, cs: list[int]) -> np.ndarray:
+        """Whether each power's field holds the form: a substring search, made only when
+        every gram of the form is in that field somewhere."""
+        f = meta_f if field == "meta" else name_f
+        if not cs or not all(len(f.postings(x)[0]) for x in cs):
+            return np.zeros(n, dtype=bool)
+        if field not in strings:
+            source = index.metas if field == "meta" else index.names
+            strings[field] = np.array([source[i] for i in rows], dtype=np.str_)
+        return np.strings.find(strings[field], ff) >= 0
+
     credit = np.zeros((n, len(codes)))
     detail = []
     zero = np.zeros(n)
@@ -191,8 +202,8 @@ def _credits(index: TextIndex, ids: np.ndarray, codes) -> tuple[np.ndarray, list
         best = np.zeros(n)
         per_form = []
         for f, ff, cs in forms:
-            in_name = np.strings.find(names, ff) >= 0
-            in_meta = np.strings.find(metas, ff) >= 0
+            in_name = contain("name", ff, cs)
+            in_meta = contain("meta", ff, [x for x in cs if x >= 1 << 21] or cs)
             c = np.where(in_name, 1.0, np.where(in_meta, META_CREDIT, 0.0))
             in_text, share = np.zeros(n, dtype=bool), zero
             if cs:
