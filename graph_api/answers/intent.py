@@ -59,7 +59,7 @@ INTENTS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         ("levy", ("04",), r"征收|收费|缴费|交.{0,4}费|缴纳"),
         ("benefit", ("05",), r"补贴|补助|给付|救助|抚恤|领.{0,3}(钱|金)"),
         ("penalty", ("02",), r"怎么罚|怎么处罚|处罚|罚款|罚钱|罚多少|会被.{0,4}罚|谁.{0,2}罚|查处|处法"),
-        ("licence", ("01",), r"办.{0,3}证|什么证|许可|审批|批准|要批|核发|执照|资质|准入|申请|去哪.{0,2}办|怎么办理"),
+        ("licence", ("01", "07"), r"办.{0,3}证|什么证|许可|审批|批准|要批|核发|执照|资质|准入|申请|去哪.{0,2}办|怎么办理|办什么手续|什么手续"),
         ("inspection", ("06",), r"检查|抽查|谁来查|监督|巡查|核查"),
         ("confirmation", ("07", "10"), r"认定|确认|鉴定|登记|评定|备案"),
         ("in-charge", (), r"找谁|归谁管|谁管|哪个部门|哪个单位|谁负责|管不管|谁来管|去哪"),
@@ -283,7 +283,7 @@ def _merge_singles(words: list[Word]) -> list[Word]:
     out: list[Word] = []
     run = ""
     for w in words:
-        if len(w.text) == 1 and not w.alternatives:
+        if len(w.text) == 1 and not w.alternatives and w.text not in INTENT_WORDS:
             run += w.text
             continue
         if run:

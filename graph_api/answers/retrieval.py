@@ -34,6 +34,7 @@ POOL = 100  # candidates re-ranked by coverage
 FLOOR = 0.1  # powers scoring under this share of the best BM25 are not re-ranked
 LIGHT = 0.3  # words of at most this weight are left out of the BM25 query
 CLOSEST = 5
+LOCAL = 0.03  # rank bonus of a district's bodies when the question names the district
 META_CREDIT = 0.8
 TEXT_CREDIT = 0.5
 PART_CREDIT = 0.7
@@ -288,6 +289,7 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
     exact = _exactness(index, ids, reading)
     confidence = np.where(exact == 1.0, 1.0, cover * factor)  # the name asked, word for word
     rank = confidence + 0.05 * exact + 0.01 * bm25[ids] / (float(bm25[ids].max()) or 1.0)
+    rank = rank + LOCAL * _local(index, ids, reading)
     matches = tuple(
         Match(
             int(ids[k]),
@@ -352,6 +354,26 @@ def _exactness(index: TextIndex, ids: np.ndarray, reading: Reading) -> np.ndarra
     lengths = np.maximum(index.name_len[ids], 1)
     out = np.where(within, 0.5 * len(matter) / lengths, 0.0)
     return np.where((names == matter) | (names == reading.clean), 1.0, out)
+
+
+def _local(index: TextIndex, ids: np.ndarray, reading: Reading) -> np.ndarray:
+    """1 for the powers of a district's bodies (their label names the district, or 各区)
+    when the question names a district or county, else 0: the same power is often listed
+    at city and district level, and the asker's district exercises it."""
+    place = reading.place
+    if not place or not place.endswith(("区", "县")) or _in_province(place):
+        return np.zeros(len(ids))
+    return np.array(
+        [
+            any(place in b or "各区" in b or "各县" in b for b in index.bodies[i])
+            for i in ids.tolist()
+        ],
+        dtype=float,
+    )
+
+
+def _in_province(place: str) -> bool:
+    return any(place.startswith(p) for p in PROVINCES)
 
 
 def _foreign_place(index: TextIndex, reading: Reading) -> bool:
