@@ -19,7 +19,7 @@ from tests.conftest import make_store
 @pytest.mark.parametrize(
     ("question", "intent", "types"),
     [
-        ("开饭店要办什么证", "licence", ("01",)),
+        ("开饭店要办什么证", "licence", ("01", "07")),  # a certificate: licence or registration
         ("砍树要审批吗", "licence", ("01",)),
         ("非法采矿怎么处罚", "penalty", ("02",)),
         ("噪音扰民找谁", "in-charge", ()),
