@@ -207,7 +207,7 @@ def read(question: str) -> Reading:
         for tok in _nlp()(piece):
             t = tok.text.strip()
             if t and t not in STOP_WORDS and t not in FILLER and not _ONLY_ASKING.fullmatch(t):
-                words.append(Word(t, (), _weight(t, intent)))
+                words.append(Word(t, (), _weight(t)))
     words = _merge_singles(words)
     return Reading(
         question, clean, intent, types, place, tuple(dict.fromkeys(words)), citation,
@@ -255,7 +255,7 @@ _SUFFIX = re.compile(
 )
 
 
-def _weight(word: str, intent: str | None) -> float:
+def _weight(word: str) -> float:
     if word in INTENT_WORDS:
         return 0.3
     tag = _tags().get(word)
@@ -289,11 +289,11 @@ def _merge_singles(words: list[Word]) -> list[Word]:
             run += w.text
             continue
         if run:
-            out.append(Word(run, (), _weight(run, None)))
+            out.append(Word(run, (), _weight(run)))
             run = ""
         out.append(w)
     if run:
-        out.append(Word(run, (), _weight(run, None)))
+        out.append(Word(run, (), _weight(run)))
     return out
 
 
