@@ -179,7 +179,9 @@ def read(question: str) -> Reading:
         if p:
             place = p.group(0)
             rest = rest[: p.start()] + " " + rest[p.end() :]
-    intent, types, end = None, (), -1
+    intent: str | None = None
+    types: tuple[str, ...] = ()
+    end = -1
     for name, kinds, pattern in INTENTS:  # the intent said last wins (谁来查…怎么罚: a penalty)
         if not kinds and intent is not None:
             break  # "who is in charge" only when no kind of power is asked for
