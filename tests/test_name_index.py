@@ -92,20 +92,6 @@ def test_several_names_and_repeated_iris():
     assert len(index) == 3
 
 
-def test_candidates_carry_the_first_name_and_type():
-    index = NameIndex.build(
-        [
-            ("b", "乙许可", "02"),
-            ("a", ["甲许可", "甲证"], None),
-            ("a", "甲照", "01"),
-            ("b", "x", "09"),
-        ]
-    )
-    assert index.candidates(["许可"], 5) == [("a", "甲许可", "01", 1), ("b", "乙许可", "02", 1)]
-    assert index.candidates(["甲", "证"], 5) == [("a", "甲许可", "01", 2)]
-    assert NameIndex.build([("a", "甲")]).candidates(["甲"], 1) == [("a", "甲", None, 1)]
-
-
 def test_empty_index():
     index = NameIndex.build([])
     assert index.find("许可") == ([], 0)
