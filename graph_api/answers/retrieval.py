@@ -290,15 +290,7 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
     confidence = np.where(exact == 1.0, 1.0, cover * factor)  # the name asked, word for word
     rank = confidence + 0.05 * exact + 0.01 * bm25[ids] / (float(bm25[ids].max()) or 1.0)
     rank = rank + LOCAL * _local(index, ids, reading)
-    matches = tuple(
-        Match(
-            int(ids[k]),
-            round(float(rank[k]), 4),
-            round(float(confidence[k]), 4),
-            _where(words, detail, k),
-        )
-        for k in _order(index, ids, rank, limit).tolist()
-    )
+    matches = _best(index, ids, rank, confidence, words, detail, limit)
     reason = None
     if _foreign_place(index, reading):
         reason = f"the loaded lists hold no body of {reading.place}"
@@ -313,16 +305,21 @@ def find(index: TextIndex, reading: Reading, limit: int) -> Found:
             reason = _absent(reading) + " (they hold it as powers of other types)"
     if reason is None:
         return Found(matches, True, None)
-    closest = tuple(
+    closest = _best(index, ids, cover, cover, words, detail, CLOSEST)
+    return Found(matches, False, reason, closest=closest)
+
+
+def _best(index, ids, score, confidence, words, detail, n) -> tuple[Match, ...]:
+    """The best ``n`` powers of ``ids`` by ``score`` (``_order``), as matches."""
+    return tuple(
         Match(
             int(ids[k]),
-            round(float(cover[k]), 4),
-            round(float(cover[k]), 4),
+            round(float(score[k]), 4),
+            round(float(confidence[k]), 4),
             _where(words, detail, k),
         )
-        for k in _order(index, ids, cover, CLOSEST).tolist()
+        for k in _order(index, ids, score, n).tolist()
     )
-    return Found(matches, False, reason, closest=closest)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
