@@ -11,6 +11,7 @@ import pytest
 from prl.graph_api.answers import retrieval
 from prl.graph_api.answers.intent import VOCABULARY, read, vocabulary
 from prl.graph_api.answers.responsibility import responsibility
+from prl.graph_api.answers.spelling import sounds, understand
 from prl.graph_api.answers.text_index import K1, B, TextIndex, fold, query_codes
 from tests.conftest import make_store
 
@@ -88,7 +89,7 @@ def test_vocabulary_file_is_data_with_an_example_per_entry():
 
 
 # ------------------------------------------------------------------ the index
-TYPES = {"行政许可": "01", "行政处罚": "02"}
+TYPES = {"行政许可": "01", "行政处罚": "02", "行政征收": "04", "行政给付": "05", "行政确认": "07"}
 
 
 def doc(iri: str, name: str, body: str, type_label: str, text: str = "", duty: str = "") -> bytes:
@@ -162,6 +163,45 @@ def test_a_province_no_list_belongs_to_is_said():
     index = TextIndex.build([(i, doc(i, n, b, t, x)) for i, n, b, t, x in DOCS])
     found = retrieval.find(index, read("广东省砍树要审批吗"), 3)
     assert not found.answered and "广东省" in found.reason
+
+
+# ------------------------------------------------------------------ misspellings, abbreviations
+SPELLING_DOCS = [
+    *DOCS,
+    ("p:5", "对未采取有效扬尘防治措施的处罚", "住房和城乡建设局", "行政处罚", "扬尘污染"),
+    ("p:6", "运动员技术等级认定", "文化体育广播电视和旅游局", "行政确认", ""),
+    ("p:7", "优抚对象医疗保障", "退役军人事务局", "行政给付", ""),
+    ("p:8", "恢复植被费的征收", "林业和草原局", "行政征收", ""),
+]
+
+
+@pytest.mark.parametrize(
+    "question, corrected, expected",
+    [
+        ("二级运动员等级去哪认订", [("认订", "认定")], "p:6"),  # 订 ding for 定 ding
+        ("优抚对象的医保找谁", [("医保", "医疗保障")], "p:7"),  # an abbreviation
+        ("不动产登计在哪里办", [], None),  # 登记 is held by no name here: nothing to read it as
+        ("恢复费交给谁", [], "p:8"),  # 复费 is part of 恢复: no misspelling of 付费
+        ("扬尘太大谁罚", [], "p:5"),  # spelt right
+    ],
+)
+def test_misspellings_and_abbreviations_are_read_as_the_lists_write_them(
+    question, corrected, expected
+):
+    index = TextIndex.build([(i, doc(i, n, b, t, x)) for i, n, b, t, x in SPELLING_DOCS])
+    r = understand(index, read(question))
+    assert list(r.corrected) == corrected
+    found = retrieval.find(index, r, 3)
+    if expected:
+        assert index.iris[found.matches[0].id] == expected
+    if corrected:  # the reading shows what was read as what, the matter has the list's word
+        assert corrected[0][1] in r.matter and corrected[0][0] not in r.matter
+
+
+def test_sounds_fold_the_confusions_of_pinyin_input():
+    assert sounds("扬") == sounds("羊") and sounds("成")[0] == sounds("尘")[0]  # cheng ~ chen
+    assert sounds("是")[0] == sounds("四")[0]  # shi ~ si
+    assert sounds("订")[0] == sounds("定")[0] and sounds("订")[0] != sounds("天")[0]
 
 
 # ------------------------------------------------------------------ following writes

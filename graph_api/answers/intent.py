@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -142,6 +142,11 @@ class Reading:
     words: tuple[Word, ...]  # the matter
     citation: Citation | None
     mapped: tuple[tuple[str, tuple[str, ...]], ...]  # vocabulary entries used
+    #: (as typed, as read): misspellings and abbreviations corrected against the lists
+    corrected: tuple[tuple[str, str], ...] = ()
+
+    def with_corrections(self, corrected: tuple[tuple[str, str], ...]) -> Reading:
+        return replace(self, corrected=corrected)
 
     @property
     def matter(self) -> str:
@@ -240,7 +245,7 @@ INTENT_WORDS = {
 
 #: jieba's dictionary tags of words that carry no matter (adverbs, pronouns, numerals,
 #: measure words, prepositions, conjunctions, particles, interjections, time, direction)
-_LIGHT_TAGS = {"d", "r", "m", "q", "p", "c", "u", "y", "e", "o", "t", "f", "s", "ul", "uj", "zg"}
+LIGHT_TAGS = {"d", "r", "m", "q", "p", "c", "u", "y", "e", "o", "t", "f", "s", "ul", "uj", "zg"}
 
 
 def _is_place(name: str) -> bool:
@@ -261,7 +266,7 @@ def _weight(word: str) -> float:
     if word in INTENT_WORDS:
         return 0.3
     tag = _tags().get(word)
-    if tag in _LIGHT_TAGS:
+    if tag in LIGHT_TAGS:
         return 0.2
     if len(word) == 1:
         return 0.4

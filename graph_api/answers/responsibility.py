@@ -16,6 +16,7 @@ import orjson
 from prl.graph_api.answers import retrieval
 from prl.graph_api.answers.intent import Reading, read
 from prl.graph_api.answers.retrieval import Found
+from prl.graph_api.answers.spelling import understand
 from prl.graph_api.store import Store
 
 
@@ -27,8 +28,8 @@ def responsibility(store: Store, question: str, *, limit: int = 10) -> dict[str,
 
 def responsibility_json(store: Store, question: str, *, limit: int = 10) -> bytes:
     """``responsibility`` as JSON, assembled from the powers' stored JSON documents."""
-    r = read(question)
     index = retrieval.text_index(store)
+    r = understand(index, read(question))
     found = retrieval.find(index, r, limit)
     docs = store.power_documents(_wanted(index, found))
     return _answers(question, r, index, found, docs, limit)
@@ -37,8 +38,8 @@ def responsibility_json(store: Store, question: str, *, limit: int = 10) -> byte
 async def responsibility_json_async(store: Store, question: str, *, limit: int = 10) -> bytes:
     """``responsibility_json`` for the event loop: the index (and a rebuild after a write)
     is fetched off the loop only when the store says it is not current."""
-    r = read(question)
     index = await _index_async(store)
+    r = understand(index, read(question))
     found = retrieval.find(index, r, limit)
     docs = await store.power_documents_async(_wanted(index, found))
     return _answers(question, r, index, found, docs, limit)
@@ -62,6 +63,7 @@ def reading_json(r: Reading) -> dict[str, Any]:
         "types": list(r.types),
         "place": r.place,
         "words": [{"word": w.text, "list_words": list(w.alternatives)} for w in r.words],
+        "corrected": [{"typed": a, "read_as": b} for a, b in r.corrected],
         "citation": None
         if c is None
         else {"title": c.title, "article": c.article, "paragraph": c.paragraph, "item": c.item},

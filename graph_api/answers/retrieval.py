@@ -38,7 +38,6 @@ LOCAL = 0.03  # rank bonus of a district's bodies when the question names the di
 META_CREDIT = 0.8
 TEXT_CREDIT = 0.5
 PART_CREDIT = 0.7
-ANCHOR_MISSING = 0.5  # coverage kept when the answer lacks the question's most telling word  # times the share of the word's bigrams in the name
 OTHER_TYPE = 0.3
 TYPE_GAP = 0.3  # other types cover the matter this much better: none of the type asked
 #: intents whose matter is the thing asked for (a licence for 餐饮), not a conduct that

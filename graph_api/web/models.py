@@ -137,6 +137,11 @@ class QuestionWord(_Model):
     list_words: list[str]  # the words lists use for it (vocabulary.tsv)
 
 
+class Correction(_Model):
+    typed: str  # as the question has it (扬成, 个税)
+    read_as: str  # as the lists write it (扬尘, 个人所得税)
+
+
 class CitedArticle(_Model):
     title: str  # as the question writes it
     article: int
@@ -153,6 +158,7 @@ class Reading(_Model):
     types: list[str]  # power type notations the intent asks for
     place: str | None
     words: list[QuestionWord]  # the matter
+    corrected: list[Correction]  # misspellings and abbreviations read as the lists write them
     citation: CitedArticle | None
 
 
