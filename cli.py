@@ -524,6 +524,62 @@ def report_citations_cmd(kinds, xlsx, as_json, limit, **store_opts) -> None:
         click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
 
 
+@main.group("analyse")
+def analyse_group() -> None:
+    """Analyses for reform and legal affairs offices, each finding with its rule and evidence."""
+
+
+@analyse_group.command("basis")
+@click.option(
+    "--severity",
+    "severities",
+    multiple=True,
+    type=click.Choice(["defect", "check"]),
+    help="Only these (repeatable; default: both).",
+)
+@click.option(
+    "--xlsx",
+    "xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the findings to this .xlsx workbook.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--limit", default=50, show_default=True, help="Print at most this many.")
+@store_options
+def analyse_basis_cmd(severities, xlsx, as_json, limit, **store_opts) -> None:
+    """Licences, penalties and coercive measures set by a source too low to set them
+    (行政许可法 arts. 14-17, 行政处罚法 arts. 10-16, 行政强制法 arts. 10 and 13; the rules are
+    graph_api/analyses/basis_rules.tsv): defects, and checks where a source may set the
+    measure only on conditions the list does not show or its force is unknown."""
+    from prl.graph_api.analyses.basis import SEVERITIES, basis_findings, basis_xlsx
+
+    store = open_store_or_fail(make_settings(**store_opts))
+    found = basis_findings(store, severities or SEVERITIES)
+    store.close()
+    if xlsx:
+        xlsx.write_bytes(basis_xlsx(found))
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
+        return
+    counts = {s: sum(f.severity == s for f in found) for s in (severities or SEVERITIES)}
+    powers = len({f.power_iri for f in found})
+    click.echo(
+        f"{len(found)} basis findings on {powers} powers: "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + (f"; written to {xlsx}" if xlsx else "")
+    )
+    for f in found[:limit]:
+        where = f"{f.file}" + (f", {f.sheet}" if f.sheet else "") + f", 第{f.row}行"
+        click.echo(f"[{f.severity}] {where}: {f.power} ({f.type})")
+        measure = "" if f.measure == "*" else f"{f.measure} (读自 {f.read_in}) "
+        click.echo(f"   措施: {measure}{f.evidence[:60]}")
+        click.echo(f"   依据: {f.source or '—'} ({f.source_force or '效力未知'})")
+        click.echo(f"   规则: {f.rule}: 可由{f.required}设定")
+        click.echo(f"   说明: {f.why}")
+    if len(found) > limit:
+        click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
+
+
 def curl(url: str, path: str, *, accept: str | None = None, **params: str) -> str:
     """A curl command that works when pasted: parameters percent-encoded by curl itself.
 

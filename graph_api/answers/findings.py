@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import orjson
@@ -118,7 +118,7 @@ def _linked(c: dict) -> str | None:
     return head + (": " + "、".join(subs) if subs else "")
 
 
-def _documents(store: Store) -> Iterator[dict]:
+def all_documents(store: Store) -> Iterator[dict]:
     """Every power's document except sub-item parents (their citations are their items')."""
     parents: set[str] = set()
     iris: list[str] = []
@@ -146,7 +146,7 @@ def citation_findings(store: Store, kinds: Iterable[str] = KINDS) -> list[Citati
     text (a citation repeated in a cell is reported once)."""
     wanted = set(kinds)
     out: dict[tuple, CitationFinding] = {}
-    for doc in _documents(store):
+    for doc in all_documents(store):
         power = doc["power"]
         bodies = tuple(b["label"] for b in doc.get("bodies") or [])
         sources = doc.get("provenance") or [{"file": "", "sheet": None, "row": None}]
@@ -187,19 +187,21 @@ def citation_findings(store: Store, kinds: Iterable[str] = KINDS) -> list[Citati
 
 
 class FindingsCache:
-    """All findings of a store, computed once per state of the store (its counts change
-    with every load or removal) and shared by the requests that ask meanwhile."""
+    """All findings of a store (``compute(store)``; default: the citation findings),
+    computed once per state of the store (its counts change with every load or removal)
+    and shared by the requests that ask meanwhile."""
 
-    def __init__(self) -> None:
+    def __init__(self, compute: Callable[[Store], list] | None = None) -> None:
+        self._compute = compute or (lambda store: citation_findings(store, KINDS))
         self._lock = threading.Lock()
         self._state: object = None
-        self._found: list[CitationFinding] = []
+        self._found: list = []
 
-    def get(self, store: Store) -> list[CitationFinding]:
+    def get(self, store: Store) -> list:
         state = store.counts()
         with self._lock:
             if self._state != state:
-                self._found = citation_findings(store, KINDS)
+                self._found = self._compute(store)
                 self._state = state
             return self._found
 
@@ -225,24 +227,32 @@ _MAX_CELL = 32_767  # Excel's limit for one cell
 
 
 def findings_xlsx(findings: list[CitationFinding]) -> bytes:
-    """The findings as an .xlsx workbook: one sheet, a row per finding, Chinese headings.
-    Every value is written as text or a number, never as a formula."""
+    """The findings as an .xlsx workbook: one sheet, a row per finding, Chinese headings."""
+
+    def value(f: CitationFinding, name: str):
+        v = getattr(f, name)
+        if name == "kind":
+            return _KIND_ZH.get(v, v)
+        if name == "role":
+            return _ROLE_ZH.get(v, v)
+        return "、".join(v) if isinstance(v, tuple) else v
+
+    rows = ([value(f, name) for name, _ in _HEADER] for f in findings)
+    return write_xlsx("引文问题", [zh for _, zh in _HEADER], rows)
+
+
+def write_xlsx(sheet: str, header: list[str], rows: Iterable[list]) -> bytes:
+    """One sheet of rows under a header as an .xlsx workbook. Every value is written as
+    text or a number, never as a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("引文问题")
-    ws.append([zh for _, zh in _HEADER])
-    for f in findings:
+    ws = wb.create_sheet(sheet)
+    ws.append(header)
+    for values in rows:
         row = []
-        for name, _ in _HEADER:
-            value = getattr(f, name)
-            if name == "kind":
-                value = _KIND_ZH.get(value, value)
-            elif name == "role":
-                value = _ROLE_ZH.get(value, value)
-            elif isinstance(value, tuple):
-                value = "、".join(value)
+        for value in values:
             cell = WriteOnlyCell(ws, value=None)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 cell.value = value

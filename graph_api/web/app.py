@@ -14,6 +14,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 
+from prl.graph_api.analyses.basis import basis_findings
 from prl.graph_api.answers.findings import FindingsCache
 from prl.graph_api.settings import Settings
 from prl.graph_api.store import Store, StoreCorrupt, StoreError, StoreUnavailable, open_store
@@ -27,6 +28,7 @@ SWITCH_INTERVAL = 0.001  # seconds: how soon a thread holding the GIL hands it o
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """An app serving ``store`` (or the store the settings name)."""
     from prl.graph_api.web.routes import (
+        analyses,
         browse,
         documents,
         powers,
@@ -37,7 +39,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
 
     settings = settings or Settings()
-    modules = (powers, browse, resources, system, sparql, documents, reports)
+    modules = (powers, browse, resources, system, sparql, documents, reports, analyses)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.store = store if store is not None else open_store(settings)
     app.state.cache = AnswerCache(settings.cache_bytes, settings.cache_ttl)
     app.state.findings = FindingsCache()
+    app.state.basis = FindingsCache(basis_findings)
     app.state.limits = {
         "SPARQL": ClientLimits(
             "SPARQL",

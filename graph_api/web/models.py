@@ -232,6 +232,32 @@ class CitationFindings(_Paged):
     items: list[CitationFinding]
 
 
+class BasisFinding(_Model):
+    severity: str  # defect (设定依据不足) or check (需人工核对)
+    file: str
+    sheet: str | None
+    row: int | None
+    power: str
+    power_iri: str
+    type: str  # 行政许可, 行政处罚, 行政强制
+    bodies: list[str]
+    measure: str  # the measure the rule is about (吊销营业执照, 查封 …; * : the type's rule)
+    read_in: str  # where the measure was read: 事项名称 or the citation's title
+    evidence: str  # the words naming the measure
+    source: str | None  # the source judged: the one the rule allows best
+    source_force: str | None  # its legal force (地方性法规 …)
+    force_from: str | None  # corpus, title or tag
+    citations: list[str]  # every basis citation with its force
+    required: str  # the legal forces that may set the measure
+    rule: str  # the rule's article (行政处罚法第十二条)
+    why: str
+
+
+class BasisFindings(_Paged):
+    counts: dict[str, int]  # findings of each severity asked for, over all pages
+    items: list[BasisFinding]
+
+
 class RefsPage(_Paged):
     items: list[LinkedRef]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -39,15 +40,38 @@ def citations_report(
 ) -> Any:
     kinds = set(kind or KINDS)
     found = [f for f in request.app.state.findings.get(store) if f.kind in kinds]
-    wants_xlsx = format == "xlsx" or (format is None and XLSX in request.headers.get("accept", ""))
-    if wants_xlsx:
+    counts = {k: sum(f.kind == k for f in found) for k in KINDS if k in kinds}
+    return findings_response(
+        request,
+        found,
+        counts,
+        findings_xlsx,
+        "citation-findings.xlsx",
+        format,
+        page,
+        min(page_size, settings.max_page_size),
+    )
+
+
+def findings_response(
+    request: Request,
+    found: list,
+    counts: dict[str, int],
+    to_xlsx: Callable[[list], bytes],
+    filename: str,
+    format: str | None,
+    page: int,
+    size: int,
+) -> Any:
+    """One page of findings as JSON (with the counts over all pages), or all of them as an
+    .xlsx workbook when ``format=xlsx`` or the Accept header asks for one."""
+    if format == "xlsx" or (format is None and XLSX in request.headers.get("accept", "")):
         return Response(
-            findings_xlsx(found),
+            to_xlsx(found),
             media_type=XLSX,
-            headers={"Content-Disposition": 'attachment; filename="citation-findings.xlsx"'},
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
-    size = min(page_size, settings.max_page_size)
     items = [f.as_dict() for f in found[(page - 1) * size : page * size]]
     body = page_view(len(found), page, size, items)
-    body["counts"] = {k: sum(f.kind == k for f in found) for k in KINDS if k in kinds}
+    body["counts"] = counts
     return body

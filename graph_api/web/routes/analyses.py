@@ -1,0 +1,52 @@
+"""/v1/analyses/…: what reform and legal affairs offices ask of the lists, as JSON or .xlsx.
+Each finding names the rule that produced it and the evidence behind it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from prl.graph_api.analyses.basis import SEVERITIES, basis_xlsx
+from prl.graph_api.web import models
+from prl.graph_api.web.deps import SettingsDep, StoreDep
+from prl.graph_api.web.limits import limited
+from prl.graph_api.web.routes.reports import XLSX, findings_response
+
+router = APIRouter(
+    prefix="/v1/analyses",
+    tags=["analyses"],
+    responses=models.errors(429, 503),
+    dependencies=[Depends(limited("report"))],
+)
+Severity = Literal["defect", "check"]
+
+
+@router.get(
+    "/basis",
+    summary="Powers set by a source too low to set them (设定权: 行政许可法, 行政处罚法, 行政强制法)",
+    response_model=models.BasisFindings,
+    responses={200: {"content": {XLSX: {}}, "description": "JSON, or .xlsx with format=xlsx"}},
+)
+def basis_report(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    severity: Annotated[list[Severity] | None, Query(description="only these")] = None,
+    format: Annotated[Literal["json", "xlsx"] | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Any:
+    wanted = set(severity or SEVERITIES)
+    found = [f for f in request.app.state.basis.get(store) if f.severity in wanted]
+    counts = {s: sum(f.severity == s for f in found) for s in SEVERITIES if s in wanted}
+    return findings_response(
+        request,
+        found,
+        counts,
+        basis_xlsx,
+        "basis-findings.xlsx",
+        format,
+        page,
+        min(page_size, settings.max_page_size),
+    )

@@ -1,0 +1,228 @@
+"""Analyses for reform and legal affairs offices, on every store.
+
+The lawful basis (设定权): a workbook with planted defects (a licence founded only on a
+规范性文件, a 吊销营业执照 founded on a 地方性法规, a 查封 founded on a 规章, a fine founded on
+a 规范性文件) and with powers whose basis may set them (a licence on an administrative
+regulation of the corpus, a licence on a State Council decision the cell tags 【规范性文件】, a
+fine on a 地方政府规章, a 查封 on a 地方性法规, a 规章 that names the law its 没收 comes from,
+a 拘留 set by a law); each defect is found with the right rule and measure, nothing else.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from prl.graph_api.analyses.basis import (
+    basis_findings,
+    basis_xlsx,
+    read_measures,
+    rules,
+)
+from prl.ingest.pipeline import ingest, write_graph
+from prl.sample import STATUTES_DIR
+from tests.conftest import BACKENDS, make_store
+
+HEADER = ["序号", "事项名称", "子项名称", "权力类型", "实施依据", "行使主体", "承办机构"]
+BODY = "克拉玛依市测试局"
+ROWS = [  # name, type, basis; each row's expected finding (measure, rule) or None
+    (
+        "测试经营许可",
+        "行政许可",
+        "【规范性文件】《克拉玛依市测试经营管理办法》第五条：从事测试经营的，应当经市测试局批准。",
+        ("*", "行政许可法第十四条至第十七条"),
+    ),
+    (
+        "对测试企业违规经营的处罚",
+        "行政处罚",
+        "【法规】《新疆维吾尔自治区测试管理条例》第二十条：违反本条例规定的，处一万元以下罚款；"
+        "情节严重的，由市场监督管理部门吊销营业执照。",
+        ("吊销营业执照", "行政处罚法第十一条、第十二条"),
+    ),
+    (
+        "查封违法测试场所",
+        "行政强制",
+        "【规章】《新疆维吾尔自治区测试场所管理办法》第十条：对违法测试场所，测试部门可以查封。",
+        ("查封", "行政强制法第十条第三款"),
+    ),
+    (
+        "对未按规定公示测试信息的处罚",
+        "行政处罚",
+        "【规范性文件】《克拉玛依市测试信息公示办法》第八条：未按规定公示的，处五百元罚款。",
+        ("罚款", "行政处罚法第十三条、第十四条、第十六条"),
+    ),
+    # --- nothing to find below
+    (
+        "娱乐场所设立审批",
+        "行政许可",
+        "【法规】《娱乐场所管理条例》第九条：娱乐场所申请从事娱乐场所经营活动，应当向所在地县级"
+        "人民政府文化主管部门提出申请。",
+        None,
+    ),
+    (
+        "经营性互联网文化单位设立审批",
+        "行政许可",
+        "【规范性文件】《国务院对确需保留的行政审批项目设定行政许可的决定》第一百零一条：经营性"
+        "互联网文化单位设立审批。",
+        None,
+    ),
+    (
+        "对在测试区乱扔废弃物的处罚",
+        "行政处罚",
+        "【规章】《新疆维吾尔自治区测试区管理办法》第十二条：乱扔废弃物的，给予警告，可以处"
+        "二百元以下罚款。",
+        None,
+    ),
+    (
+        "查封存放违禁测试品的场所",
+        "行政强制",
+        "【法规】《新疆维吾尔自治区测试品管理条例》第三十条：对存放违禁测试品的场所，可以查封，"
+        "对违禁测试品可以扣押。",
+        None,
+    ),
+    (
+        "对测试机构出具虚假报告的处罚",
+        "行政处罚",
+        "【规章】《测试机构管理办法》第四十条：出具虚假报告的，依照《中华人民共和国测试法》"
+        "第五十条的规定没收违法所得。",
+        None,
+    ),
+    (
+        "对扰乱测试秩序的处罚",
+        "行政处罚",
+        "【法律】《中华人民共和国测试秩序法》第九条：扰乱测试秩序的，处五日以下拘留。",
+        None,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory) -> Path:
+    from openpyxl import Workbook
+
+    folder = tmp_path_factory.mktemp("planted")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "权责清单"
+    ws.append(["克拉玛依市测试局权责清单"])
+    ws.append(HEADER)
+    for n, (name, kind, basis, _) in enumerate(ROWS, 1):
+        ws.append([n, name, "", kind, basis, BODY, "测试科"])
+    wb.save(folder / "克拉玛依市测试局2024年权责清单.xlsx")
+    result = ingest([folder], [STATUTES_DIR])
+    assert not result.quarantine, result.quarantine
+    out = folder / "planted.nq"
+    write_graph(result, out)
+    return out
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, planted, tmp_path):
+    s = make_store(request.param, tmp_path)
+    s.load_file(planted)
+    yield s
+    s.close()
+
+
+def test_each_planted_defect_is_found_with_its_rule_and_nothing_else(store):
+    found = basis_findings(store)
+    got = {(f.row, f.measure, f.rule) for f in found}
+    want = {(n + 2, *e) for n, (*_, e) in enumerate(ROWS, 1) if e}
+    assert got == want, [(f.row, f.power, f.measure, f.why) for f in found]
+    assert all(f.severity == "defect" for f in found)
+    by_row = {f.row: f for f in found}
+    licence = by_row[3]
+    assert licence.source_force == "规范性文件" and licence.force_from == "tag"
+    revoke = by_row[4]
+    assert revoke.source_force == "地方性法规" and "吊销营业执照" in revoke.evidence
+    seal = by_row[5]
+    assert seal.read_in == "事项名称" and seal.source_force == "地方政府规章"
+    assert all(
+        f.file == "克拉玛依市测试局2024年权责清单.xlsx" and f.sheet == "权责清单" for f in found
+    )
+
+
+def test_both_stores_give_the_same_findings(planted, tmp_path):
+    found = []
+    for kind in BACKENDS:
+        s = make_store(kind, tmp_path / kind)
+        s.load_file(planted)
+        found.append([f.as_dict() for f in basis_findings(s)])
+        s.close()
+    assert found[0] == found[1]
+
+
+def test_the_state_council_decision_is_judged_by_its_title_not_the_tag(store):
+    # the tag says 规范性文件; 行政许可法 art. 14 lets a State Council decision set a licence
+    assert not [f for f in basis_findings(store) if f.power == "经营性互联网文化单位设立审批"]
+
+
+def test_the_workbook_opens_with_a_row_per_finding(store):
+    found = basis_findings(store)
+    ws = load_workbook(io.BytesIO(basis_xlsx(found))).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:5] == ("结论", "文件", "工作表", "行", "事项名称")
+    assert len(rows) == len(found) + 1 and rows[1][0] == "设定依据不足"
+
+
+@pytest.mark.parametrize(
+    "kind, text, measures",
+    [
+        ("02", "处二万元以下罚款；情节严重的，吊销营业执照", {"罚款", "吊销营业执照"}),
+        ("02", "由原发证机关吊销许可证", {"吊销许可证件"}),
+        ("02", "采矿许可证被暂扣、吊销的，不得开采", set()),  # a state, not a measure
+        ("02", "由公安机关依照《治安管理处罚法》处五日以下拘留", set()),  # set elsewhere
+        ("02", "五年内不得从事食品生产经营管理工作", {"限制从业"}),
+        ("03", "逾期不履行的，申请人民法院强制执行", set()),
+        ("03", "可以申请司法机关予以冻结", set()),
+        ("03", "查封、扣押有关场所、设施、财物", {"查封", "扣押"}),
+        ("03", "逾期不缴纳的，按日加收滞纳金", {"强制执行"}),
+    ],
+)
+def test_measures_are_read_from_the_text(kind, text, measures):
+    assert set(read_measures(kind, text)) == measures
+
+
+def test_the_rules_table_is_data_with_a_rule_for_every_type():
+    table = rules()
+    assert {t for t, m in table if m == "*"} == {"01", "02", "03"}
+    assert table[("02", "吊销营业执照")].allowed == {"1", "2", "3"}
+    assert "4" in table[("03", "查封")].allowed and "5" not in table[("03", "查封")].allowed
+
+
+def test_the_route_pages_counts_and_writes_the_workbook(store):
+    from fastapi.testclient import TestClient
+
+    from prl.graph_api.settings import Settings
+    from prl.graph_api.web.app import create_app
+
+    client = TestClient(create_app(Settings(store=store.kind), store))
+    r = client.get("/v1/analyses/basis", params={"page_size": 2})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["counts"] == {"defect": 4, "check": 0} and body["total"] == 4
+    assert len(body["items"]) == 2 and body["items"][0]["rule"]
+    r = client.get("/v1/analyses/basis", params={"format": "xlsx"})
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    r = client.get("/v1/analyses/basis", params={"severity": "nonsense"})
+    assert r.status_code == 422 and "severity" in r.text
+
+
+def test_the_cli_prints_each_finding_with_its_rule(planted, tmp_path):
+    from click.testing import CliRunner
+
+    from prl.cli import main
+
+    folder = tmp_path / "store"
+    r = CliRunner().invoke(main, ["load", str(planted), "--data-dir", str(folder)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "basis.xlsx"
+    r = CliRunner().invoke(
+        main, ["analyse", "basis", "--data-dir", str(folder), "--xlsx", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("4 basis findings on 4 powers: 4 defect, 0 check")
+    assert "行政强制法第十条第三款" in r.output and out.stat().st_size > 0
