@@ -7,7 +7,8 @@ Usage:
 Ingests the shared lists with the statute corpus (or reads ``--nq``, the output of
 ``prl ingest``), loads them into each store and asks every question of
 ``tests/data/gold_questions.json`` (the tuning set). With ``--heldout`` it also scores
-``gold_questions_heldout.json``, the third written apart and kept out of tuning. Prints, per
+``gold_questions_tuned2.json`` (two sets held out once, scored, then tuned on) and
+``gold_questions_heldout.json``, written apart and kept out of tuning. Prints, per
 store and set: top-1 and top-3 hit rates (the expected body and instrument in one answer),
 no-answer precision and recall (the answer "the lists hold no such power" against the
 questions whose answer is not in the lists), the same by kind of question, the latency of
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 DATA = ROOT / "tests" / "data"
 TUNING = DATA / "gold_questions.json"
+TUNED2 = DATA / "gold_questions_tuned2.json"
 HELDOUT = DATA / "gold_questions_heldout.json"
 
 
@@ -109,7 +111,7 @@ def main() -> None:
                     f"text index of {len(index)} powers built in {time.perf_counter() - t:.2f} s "
                     f"({index.nbytes / 1e6:.1f} MB of postings)"
                 )
-                for path in [TUNING, HELDOUT] if args.heldout else [TUNING]:
+                for path in [TUNING, TUNED2, HELDOUT] if args.heldout else [TUNING, TUNED2]:
                     report(kind, path, store)
             finally:
                 store.close()

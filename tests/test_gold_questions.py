@@ -1,6 +1,7 @@
 """Answers to questions as people ask them, on every store loaded with all real lists and
 the statutes they cite (tests/data/gold_questions.json, written from the real lists and
-used for tuning; gold_questions_heldout.json was written apart and never tuned on).
+used for tuning; gold_questions_tuned2.json, two earlier held-out sets, each scored once
+and then tuned on; gold_questions_heldout.json, written apart and never tuned on).
 
 - the gold sets: top-3 hit rate (body and instrument) on the answerable questions, and
   no-answer precision ("the lists hold none" said only where that is true), at least
@@ -23,6 +24,7 @@ from tests.conftest import BACKENDS, make_store
 
 DATA = Path(__file__).parent / "data"
 GOLD = DATA / "gold_questions.json"
+TUNED2 = DATA / "gold_questions_tuned2.json"
 HELDOUT = DATA / "gold_questions_heldout.json"
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
@@ -37,13 +39,16 @@ def real_store(request, real_nq, tmp_path_factory):
 
 
 #: (top-3 hit rate, no-answer precision) each set must reach. The tuning set meets issue
-#: #14's targets (95%, 90%). The held-out set, scored once when tuning was done
-#: (bench/answers.py --heldout), reached 62.5% and 46.2%: far from the targets, so these
-#: are its measured figures, kept from falling, not the targets; tuning on it voids it.
-FLOORS = {"tuning": (0.95, 0.90), "heldout": (0.62, 0.46)}
+#: #14's targets (95%, 90%). The second set, held out until it was scored (82.5%, 75.0%
+#: after the first round of tuning on it; 62.5%, 46.2% before), is tuning data now. The
+#: held-out set, written apart by someone who read neither the code nor the vocabulary and
+#: scored once (bench/answers.py --heldout), reached 82.2% and 69.2%: far from the targets,
+#: so these are its measured figures, kept from falling, not the targets; tuning on it
+#: voids it.
+FLOORS = {GOLD: (0.95, 0.90), TUNED2: (0.82, 0.75), HELDOUT: (0.82, 0.69)}
 
 
-@pytest.mark.parametrize("path", [GOLD, HELDOUT], ids=["tuning", "heldout"])
+@pytest.mark.parametrize("path", [GOLD, TUNED2, HELDOUT], ids=["tuning", "tuned2", "heldout"])
 def test_gold_questions(real_store, path):
     entries = evaluation.load(path)
     assert len(entries) >= 50
@@ -51,17 +56,17 @@ def test_gold_questions(real_store, path):
     print(f"{real_store.kind} {path.name}: {s.summary()}")
     for m in s.misses:
         print("  miss:", m)
-    top3, precision = FLOORS["heldout" if path == HELDOUT else "tuning"]
+    top3, precision = FLOORS[path]
     assert s.top3_rate >= top3, s.misses
     assert s.none_precision >= precision, s.misses
 
 
 def test_gold_sets_are_large_and_spread():
-    entries = evaluation.load(GOLD) + evaluation.load(HELDOUT)
+    entries = [e for p in (GOLD, TUNED2, HELDOUT) for e in evaluation.load(p)]
     assert len(entries) >= 150
     assert sum(not e.get("answerable", True) for e in entries) >= 20
-    # the first held-out third (55 of 166) was scored once and then tuned on; the held-out
-    # set now is a second one, written apart after that
+    # a third kept out of tuning: the held-out set now is a third one, written apart after
+    # the first two were tuned on
     assert len(evaluation.load(HELDOUT)) >= 50
     bodies = {e["expected_body"] for e in entries if e.get("answerable", True)}
     assert len(bodies) >= 25
