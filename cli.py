@@ -580,6 +580,58 @@ def analyse_basis_cmd(severities, xlsx, as_json, limit, **store_opts) -> None:
         click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
 
 
+@analyse_group.command("impact")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["removed", "changed", "moved", "repealed", "amended"]),
+    help="Only these kinds (repeatable; default: all).",
+)
+@click.option(
+    "--xlsx",
+    "xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the findings to this .xlsx workbook.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--limit", default=50, show_default=True, help="Print at most this many.")
+@store_options
+def analyse_impact_cmd(kinds, xlsx, as_json, limit, **store_opts) -> None:
+    """What an amendment breaks: powers citing a provision that the newest version of its
+    instrument in the store changed, moved (renumbered) or removed, matched by text, with
+    the old and new text; and powers citing a version the census marks repealed or amended."""
+    from prl.graph_api.analyses.impact import KINDS, impact_findings, impact_xlsx
+
+    store = open_store_or_fail(make_settings(**store_opts))
+    found = impact_findings(store, kinds or KINDS)
+    store.close()
+    if xlsx:
+        xlsx.write_bytes(impact_xlsx(found))
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
+        return
+    counts = {k: sum(f.kind == k for f in found) for k in (kinds or KINDS)}
+    click.echo(
+        f"{len(found)} impact findings on {len({f.power_iri for f in found})} powers: "
+        + ", ".join(f"{n} {k}" for k, n in counts.items())
+        + (f"; written to {xlsx}" if xlsx else "")
+    )
+    for f in found[:limit]:
+        where = f"{f.file}" + (f", {f.sheet}" if f.sheet else "") + f", 第{f.row}行"
+        click.echo(f"[{f.kind}] {where}: {f.power}")
+        click.echo(
+            f"   {f.instrument} ({f.old_version or '—'} → {f.new_version or '—'})"
+            + (f" {f.cited} → {f.now or '—'}" if f.cited else "")
+        )
+        if f.old_text is not None:
+            click.echo(f"   原文: {f.old_text[:70]}")
+            click.echo(f"   现文: {(f.new_text or '—')[:70]}")
+        click.echo(f"   说明: {f.why}")
+    if len(found) > limit:
+        click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
+
+
 def curl(url: str, path: str, *, accept: str | None = None, **params: str) -> str:
     """A curl command that works when pasted: parameters percent-encoded by curl itself.
 

@@ -226,3 +226,140 @@ def test_the_cli_prints_each_finding_with_its_rule(planted, tmp_path):
     assert r.exit_code == 0, r.output
     assert r.output.startswith("4 basis findings on 4 powers: 4 defect, 0 check")
     assert "行政强制法第十条第三款" in r.output and out.stat().st_size > 0
+
+
+# ------------------------------------------------------------------ what an amendment breaks
+OLD_LAW = """# 中华人民共和国测试法
+
+2019年6月1日 第十三届全国人民代表大会常务委员会第十次会议通过
+
+<!-- INFO END -->
+
+第一条 为了规范测试活动，制定本法。
+
+第二条 本法适用于在中华人民共和国境内从事的测试活动。
+
+第三条 县级以上人民政府测试主管部门负责本行政区域内的测试监督管理工作。
+
+第四条 从事测试经营，应当取得测试经营许可证。
+
+第五条 测试机构应当如实记录测试数据，不得伪造测试结果。
+
+第六条 测试机构伪造测试结果的，由测试主管部门责令改正，处一万元以上五万元以下罚款。
+
+第七条 测试机构未按规定保存测试记录的，处二千元以下罚款。
+"""
+NEW_LAW = """# 中华人民共和国测试法
+
+2019年6月1日 第十三届全国人民代表大会常务委员会第十次会议通过
+
+2023年6月1日 第十四届全国人民代表大会常务委员会第三次会议修正
+
+<!-- INFO END -->
+
+第一条 为了规范测试活动，保障测试质量，制定本法。
+
+第二条 本法适用于在中华人民共和国境内从事的测试活动。
+
+第三条 县级以上人民政府测试主管部门负责本行政区域内的测试监督管理工作。
+
+第四条 国家鼓励测试技术创新。
+
+第五条 从事测试经营，应当取得测试经营许可证。
+
+第六条 测试机构应当如实记录测试数据，不得伪造测试结果，不得出具虚假报告。
+
+第七条 测试机构伪造测试结果或者出具虚假报告的，由测试主管部门责令改正，处二万元以上十万元以下罚款。
+"""
+OLD_ROWS = [  # cited provision -> expected (kind, now)
+    ("测试机构监督检查", "行政检查", "第三条", None),
+    ("测试经营许可", "行政许可", "第四条", ("moved", "第五条")),
+    ("对伪造测试结果的处罚", "行政处罚", "第六条", ("changed", "第七条")),
+    ("对未按规定保存测试记录的处罚", "行政处罚", "第七条", ("removed", None)),
+]
+
+
+@pytest.fixture(scope="module")
+def amended(tmp_path_factory) -> Path:
+    from openpyxl import Workbook
+
+    folder = tmp_path_factory.mktemp("amended")
+    laws = folder / "statutes" / "lawrefbook" / "行政法"
+    laws.mkdir(parents=True)
+    (laws / "测试法(2019-06-01).md").write_text(OLD_LAW, encoding="utf-8")
+    (laws / "测试法(2023-06-01).md").write_text(NEW_LAW, encoding="utf-8")
+    lists = folder / "lists"
+    lists.mkdir()
+    for year, rows in (
+        ("2020", [(n, t, f"【法律】《中华人民共和国测试法》{a}") for n, t, a, _ in OLD_ROWS]),
+        ("2024", [("测试活动指导", "其他行政权力", "【法律】《中华人民共和国测试法》第一条")]),
+    ):
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "清单"
+        ws.append(HEADER)
+        for n, (name, kind, basis) in enumerate(rows, 1):
+            ws.append([n, name, "", kind, basis, BODY, "测试科"])
+        wb.save(lists / f"克拉玛依市测试局{year}年权责清单.xlsx")
+    result = ingest([lists], [folder / "statutes"])
+    assert not result.quarantine, result.quarantine
+    out = folder / "amended.nq"
+    write_graph(result, out)
+    return out
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_each_changed_moved_or_removed_provision_is_found_with_both_texts(kind, amended, tmp_path):
+    from prl.graph_api.analyses.impact import impact_findings, impact_xlsx
+
+    store = make_store(kind, tmp_path)
+    store.load_file(amended)
+    found = [f for f in impact_findings(store) if f.kind in ("changed", "moved", "removed")]
+    store.close()
+    got = {(f.power, f.cited, f.kind, f.now) for f in found}
+    want = {(n, a, *e) for n, _, a, e in OLD_ROWS if e}
+    assert got == want, [(f.power, f.cited, f.kind, f.now, f.why) for f in found]
+    changed = next(f for f in found if f.kind == "changed")
+    assert "一万元以上五万元以下" in changed.old_text and "二万元以上十万元以下" in changed.new_text
+    assert changed.old_version == "2019-06-01" and changed.new_version == "2023-06-01"
+    assert all(f.file == "克拉玛依市测试局2020年权责清单.xlsx" for f in found)
+    assert impact_xlsx(found)[:2] == b"PK"
+
+
+def test_renumbering_matches_by_text_not_by_number():
+    from prl.graph_api.analyses.impact import Article, renumbering
+
+    def arts(*texts):
+        return [Article(f"art_{i}", f"第{i}条", i, t, {}) for i, t in enumerate(texts, 1)]
+
+    old = arts("甲乙丙丁戊己庚辛", "子丑寅卯辰巳午未", "天地玄黄宇宙洪荒", "日月盈昃辰宿列张")
+    new = arts("新增的一条完全不同", "甲乙丙丁戊己庚辛", "子丑寅卯辰巳午未申酉", "日月盈昃辰宿列张")
+    m = renumbering(old, new)
+    assert (m["art_1"].status, m["art_1"].new.path) == ("moved", "art_2")
+    assert (m["art_2"].status, m["art_2"].new.path) == ("changed", "art_3")
+    assert m["art_3"].status == "removed"
+    assert (m["art_4"].status, m["art_4"].new.path) == ("unchanged", "art_4")
+
+
+def test_the_impact_route_and_command(amended, tmp_path):
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from prl.cli import main
+    from prl.graph_api.settings import Settings
+    from prl.graph_api.web.app import create_app
+
+    store = make_store("oxigraph", tmp_path)
+    store.load_file(amended)
+    client = TestClient(create_app(Settings(store="oxigraph"), store))
+    r = client.get("/v1/analyses/impact", params=[("kind", "changed"), ("kind", "removed")])
+    assert r.status_code == 200, r.text
+    assert r.json()["counts"] == {"removed": 1, "changed": 1}
+    assert {i["now"] for i in r.json()["items"]} == {"第七条", None}
+    store.close()
+    r = CliRunner().invoke(
+        main, ["analyse", "impact", "--data-dir", str(tmp_path / "oxigraph"), "--kind", "moved"]
+    )
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("1 impact findings on 1 powers: 1 moved")
+    assert "第四条 → 第五条" in r.output

@@ -258,6 +258,31 @@ class BasisFindings(_Paged):
     items: list[BasisFinding]
 
 
+class ImpactFinding(_Model):
+    kind: str  # removed, changed, moved, repealed, amended
+    file: str
+    sheet: str | None
+    row: int | None
+    power: str
+    power_iri: str
+    bodies: list[str]
+    role: str  # basis (实施依据) or duty-basis (责任事项依据)
+    instrument: str  # the title
+    old_version: str | None  # the date of the version cited
+    new_version: str | None  # the date of the version compared with
+    cited: str | None  # the provision cited (第六十八条第二款)
+    now: str | None  # what it is in the new version
+    similarity: float | None  # of the two texts (character bigrams)
+    old_text: str | None
+    new_text: str | None
+    why: str
+
+
+class ImpactFindings(_Paged):
+    counts: dict[str, int]  # findings of each kind asked for, over all pages
+    items: list[ImpactFinding]
+
+
 class RefsPage(_Paged):
     items: list[LinkedRef]
 

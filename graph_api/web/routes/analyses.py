@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from prl.graph_api.analyses import impact
 from prl.graph_api.analyses.basis import SEVERITIES, basis_xlsx
 from prl.graph_api.web import models
 from prl.graph_api.web.deps import SettingsDep, StoreDep
@@ -46,6 +47,39 @@ def basis_report(
         counts,
         basis_xlsx,
         "basis-findings.xlsx",
+        format,
+        page,
+        min(page_size, settings.max_page_size),
+    )
+
+
+ImpactKind = Literal["removed", "changed", "moved", "repealed", "amended"]
+
+
+@router.get(
+    "/impact",
+    summary="What an amendment breaks: powers citing provisions changed, moved or removed",
+    response_model=models.ImpactFindings,
+    responses={200: {"content": {XLSX: {}}, "description": "JSON, or .xlsx with format=xlsx"}},
+)
+def impact_report(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    kind: Annotated[list[ImpactKind] | None, Query(description="only these kinds")] = None,
+    format: Annotated[Literal["json", "xlsx"] | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Any:
+    kinds = set(kind or impact.KINDS)
+    found = [f for f in request.app.state.impact.get(store) if f.kind in kinds]
+    counts = {k: sum(f.kind == k for f in found) for k in impact.KINDS if k in kinds}
+    return findings_response(
+        request,
+        found,
+        counts,
+        impact.impact_xlsx,
+        "impact-findings.xlsx",
         format,
         page,
         min(page_size, settings.max_page_size),
