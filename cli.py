@@ -632,6 +632,47 @@ def analyse_impact_cmd(kinds, xlsx, as_json, limit, **store_opts) -> None:
         click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
 
 
+@analyse_group.command("gaps")
+@click.option("--body", "bodies", multiple=True, help="Only this body (its name; repeatable).")
+@click.option(
+    "--xlsx",
+    "xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the findings to this .xlsx workbook.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--limit", default=50, show_default=True, help="Print at most this many.")
+@store_options
+def analyse_gaps_cmd(bodies, xlsx, as_json, limit, **store_opts) -> None:
+    """Powers a statute grants that no list carries: clauses of the cited statutes that
+    empower a city's or county's body of some kind (由县级以上人民政府市场监督管理部门…处…罚款,
+    …部门批准, …检查, 查封/扣押; kinds in graph_api/analyses/body_kinds.tsv), for each body
+    of that kind, when none of its powers cites the article or is named for what it grants."""
+    from prl.graph_api.analyses.gaps import gap_findings, gaps_xlsx
+
+    store = open_store_or_fail(make_settings(**store_opts))
+    found = gap_findings(store, bodies or None)
+    store.close()
+    if xlsx:
+        xlsx.write_bytes(gaps_xlsx(found))
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
+        return
+    per_body: dict[str, int] = {}
+    for f in found:
+        per_body[f.body] = per_body.get(f.body, 0) + 1
+    click.echo(
+        f"{len(found)} possible gaps in {len(per_body)} bodies"
+        + (f"; written to {xlsx}" if xlsx else "")
+    )
+    for f in found[:limit]:
+        click.echo(f"[{f.power_type}] {f.body}: {f.instrument} {f.article}")
+        click.echo(f"   条文: {f.sentence[:90]}")
+        click.echo(f"   说明: {f.why}")
+    if len(found) > limit:
+        click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
+
+
 def curl(url: str, path: str, *, accept: str | None = None, **params: str) -> str:
     """A curl command that works when pasted: parameters percent-encoded by curl itself.
 

@@ -363,3 +363,112 @@ def test_the_impact_route_and_command(amended, tmp_path):
     assert r.exit_code == 0, r.output
     assert r.output.startswith("1 impact findings on 1 powers: 1 moved")
     assert "第四条 → 第五条" in r.output
+
+
+# ------------------------------------------------------------------ powers no list carries
+MARKET_LAW = """# 中华人民共和国测试市场法
+
+2020年6月1日 第十三届全国人民代表大会常务委员会第十九次会议通过
+
+<!-- INFO END -->
+
+第一条 为了规范测试市场，制定本法。
+
+第二条 从事测试经营，应当经县级以上地方人民政府市场监督管理部门批准。
+
+第三条 县级以上人民政府市场监督管理部门应当对测试经营者进行监督检查。
+
+第四条 违反本法第二条规定，未经批准从事测试经营的，由县级以上人民政府市场监督管理部门责令停止，处一万元以下罚款。
+
+第五条 国务院市场监督管理部门负责测试标准的审批。
+
+第六条 测试经营者的年度计划，由县级以上人民政府市场监督管理部门报本级人民政府批准。
+
+第七条 违反本法规定，出具虚假测试报告的，由县级以上人民政府生态环境主管部门处二万元以下罚款。
+"""
+MARKET = "克拉玛依市市场监督管理局"
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory) -> Path:
+    from openpyxl import Workbook
+
+    folder = tmp_path_factory.mktemp("market")
+    laws = folder / "statutes" / "lawrefbook" / "经济法"
+    laws.mkdir(parents=True)
+    (laws / "测试市场法(2020-06-01).md").write_text(MARKET_LAW, encoding="utf-8")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "清单"
+    ws.append(HEADER)
+    for n, (name, kind, article) in enumerate(
+        [
+            ("测试经营者监督检查", "行政检查", "第三条"),  # cites the article
+            ("对未经批准从事测试经营的处罚", "行政处罚", "第一条"),  # named for art. 4
+        ],
+        1,
+    ):
+        basis = f"【法律】《中华人民共和国测试市场法》{article}"
+        ws.append([n, name, "", kind, basis, MARKET, "执法科"])
+    (folder / "lists").mkdir()
+    wb.save(folder / "lists" / "克拉玛依市市场监督管理局2024年权责清单.xlsx")
+    result = ingest([folder / "lists"], [folder / "statutes"])
+    assert not result.quarantine, result.quarantine
+    out = folder / "market.nq"
+    write_graph(result, out)
+    return out
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_a_grant_no_power_carries_is_found_and_nothing_else(kind, market, tmp_path):
+    from prl.graph_api.analyses.gaps import gap_findings
+
+    store = make_store(kind, tmp_path)
+    store.load_file(market)
+    found = gap_findings(store)
+    store.close()
+    # art. 2 (a licence) only: art. 3 is cited, art. 4 has a power named for it, art. 5 is
+    # the State Council's, art. 6's approval is the government's, art. 7 is another kind's
+    assert [(f.body, f.article, f.power_type, f.action) for f in found] == [
+        (MARKET, "第二条", "行政许可", "批准")
+    ]
+    assert found[0].body_phrase == "县级以上地方人民政府市场监督管理部门"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("由县级以上人民政府林业主管部门没收非法运输的木材", ("林业和草原", "没收", "行政处罚")),
+        ("应当经县级以上地方人民政府草原防火主管部门批准", ("林业和草原", "批准", "行政许可")),
+        ("由省、自治区、直辖市人民政府渔业行政主管部门审批", None),  # a province's
+        ("报本级人民政府批准后组织实施", None),
+        ("县级以上人民政府环境保护主管部门对监督检查中知悉的商业秘密负有保密义务", None),
+        ("由认证认可监督管理部门吊销检验机构资质证书", ("市场监督管理", "吊销", "行政处罚")),
+    ],
+)
+def test_clauses_are_read_with_their_body_and_action(text, expected):
+    from prl.graph_api.analyses.gaps import clauses
+
+    got = [(c.kinds[0], c.action, c.power_type) for c in clauses(text)]
+    assert got == ([expected] if expected else [])
+
+
+def test_the_gaps_route_and_command(market, tmp_path):
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from prl.cli import main
+    from prl.graph_api.settings import Settings
+    from prl.graph_api.web.app import create_app
+
+    store = make_store("oxigraph", tmp_path)
+    store.load_file(market)
+    client = TestClient(create_app(Settings(store="oxigraph"), store))
+    r = client.get("/v1/analyses/gaps", params={"body": MARKET})
+    assert r.status_code == 200, r.text
+    assert r.json()["counts"] == {"行政许可": 1} and r.json()["items"][0]["path"] == "art_2"
+    assert client.get("/v1/analyses/gaps", params={"body": "x" * 201}).status_code == 422
+    store.close()
+    r = CliRunner().invoke(main, ["analyse", "gaps", "--data-dir", str(tmp_path / "oxigraph")])
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("1 possible gaps in 1 bodies") and "第二条" in r.output

@@ -35,7 +35,7 @@ _PUNCT = re.compile(r"[\s\u3000，。？！、；：,.?!;:“”\"'‘’（）(
 
 
 @cache
-def _nlp():
+def chinese_nlp():
     import jieba
     import spacy
 
@@ -211,7 +211,7 @@ def read(question: str) -> Reading:
         piece = piece.strip()
         if not piece:
             continue
-        for tok in _nlp()(piece):
+        for tok in chinese_nlp()(piece):
             t = tok.text.strip()
             if t and t not in STOP_WORDS and t not in FILLER and not _ONLY_ASKING.fullmatch(t):
                 words.append(Word(t, (), _weight(t)))
@@ -278,7 +278,7 @@ def _tags() -> dict[str, str]:
     """jieba's dictionary part-of-speech tags (the dictionary jieba segments with)."""
     import jieba.posseg
 
-    _nlp()  # jieba initialised, quietly
+    chinese_nlp()  # jieba initialised, quietly
     jieba.posseg.dt.tokenizer.initialize()
     return jieba.posseg.dt.word_tag_tab
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 
 from prl.graph_api.analyses.basis import basis_findings
+from prl.graph_api.analyses.gaps import gap_findings
 from prl.graph_api.analyses.impact import impact_findings
 from prl.graph_api.answers.findings import FindingsCache
 from prl.graph_api.settings import Settings
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.findings = FindingsCache()
     app.state.basis = FindingsCache(basis_findings)
     app.state.impact = FindingsCache(impact_findings)
+    app.state.gaps = FindingsCache(gap_findings)
     app.state.limits = {
         "SPARQL": ClientLimits(
             "SPARQL",

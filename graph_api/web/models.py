@@ -283,6 +283,25 @@ class ImpactFindings(_Paged):
     items: list[ImpactFinding]
 
 
+class GapFinding(_Model):
+    body: str  # the body of the lists that holds no such power
+    body_kind: str  # the kind of body the statute names (市场监督管理 …)
+    instrument: str
+    version: str | None  # the date of the version read
+    article: str  # 第二十条
+    path: str  # art_20
+    sentence: str  # the clause
+    body_phrase: str  # 县级以上人民政府市场监督管理部门
+    action: str  # the word that grants (罚款, 批准, 检查, 查封 …)
+    power_type: str  # what the action implies (行政处罚 …)
+    why: str
+
+
+class GapFindings(_Paged):
+    counts: dict[str, int]  # findings of each power type, over all pages
+    items: list[GapFinding]
+
+
 class RefsPage(_Paged):
     items: list[LinkedRef]
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from prl.graph_api.analyses import impact
+from prl.graph_api.analyses import gaps, impact
 from prl.graph_api.analyses.basis import SEVERITIES, basis_xlsx
 from prl.graph_api.web import models
 from prl.graph_api.web.deps import SettingsDep, StoreDep
@@ -80,6 +80,39 @@ def impact_report(
         counts,
         impact.impact_xlsx,
         "impact-findings.xlsx",
+        format,
+        page,
+        min(page_size, settings.max_page_size),
+    )
+
+
+@router.get(
+    "/gaps",
+    summary="Powers the cited statutes grant a body's kind that none of its powers carries",
+    response_model=models.GapFindings,
+    responses={200: {"content": {XLSX: {}}, "description": "JSON, or .xlsx with format=xlsx"}},
+)
+def gaps_report(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    body: Annotated[
+        str | None, Query(max_length=200, description="only this body (its name)")
+    ] = None,
+    format: Annotated[Literal["json", "xlsx"] | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Any:
+    found = [f for f in request.app.state.gaps.get(store) if body is None or f.body == body]
+    counts: dict[str, int] = {}
+    for f in found:
+        counts[f.power_type] = counts.get(f.power_type, 0) + 1
+    return findings_response(
+        request,
+        found,
+        counts,
+        gaps.gaps_xlsx,
+        "gap-findings.xlsx",
         format,
         page,
         min(page_size, settings.max_page_size),
