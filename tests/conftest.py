@@ -10,6 +10,9 @@ skips it for the other stores, with the reason, instead of an ``if store.kind`` 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,57 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 BACKENDS = ["oxigraph", "neo4j"]
+
+
+REAL_VALIDATION_TEST = "test_all_real_lists_conform_and_resolve"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """When the validation of the real lists is among the tests to run, start it now in a
+    process of its own (tests/real_validation.py), beside the rest of the session."""
+    if not (SHARED / "lists").is_dir() or config.option.collectonly:
+        return
+    if not any(item.originalname == REAL_VALIDATION_TEST for item in items):
+        return
+    out = Path(tempfile.mkdtemp(prefix="prl-validation-")) / "real.json"
+    log = out.with_suffix(".log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.real_validation", str(out)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    config.stash[_VALIDATION] = (proc, out)
+
+
+def pytest_unconfigure(config):
+    started = config.stash.get(_VALIDATION, None)
+    if started is not None and started[0].poll() is None:
+        started[0].kill()
+
+
+_VALIDATION = pytest.StashKey[tuple]()
+
+
+@pytest.fixture(scope="session")
+def real_validation(request) -> dict:
+    """What tests/real_validation.py found in the real lists (started at collection;
+    waited for here), or the validation run here when it was not started."""
+    import json
+
+    started = request.config.stash.get(_VALIDATION, None)
+    if started is None:
+        from tests.real_validation import main
+
+        out = Path(tempfile.mkdtemp(prefix="prl-validation-")) / "real.json"
+        main(out)
+    else:
+        proc, out = started
+        code = proc.wait(timeout=1800)
+        if code != 0 or not out.exists():
+            log = out.with_suffix(".log").read_text(errors="replace")[-3000:]
+            pytest.fail(f"the validation process exited {code}:\n{log}")
+    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def shared_path(*parts: str) -> Path:
