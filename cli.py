@@ -673,6 +673,72 @@ def analyse_gaps_cmd(bodies, xlsx, as_json, limit, **store_opts) -> None:
         click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
 
 
+@analyse_group.command("overlaps")
+@click.option(
+    "--relation",
+    "relations",
+    multiple=True,
+    type=click.Choice(["overlap", "cooperation", "hierarchy"]),
+    help="Only these relations (repeatable; default: all three).",
+)
+@click.option(
+    "--xlsx",
+    "xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the pairs and a sheet per overlap cluster to this .xlsx workbook.",
+)
+@click.option(
+    "--svg", type=click.Path(dir_okay=False, path_type=Path), help="Draw the bodies' overlaps."
+)
+@click.option(
+    "--png", type=click.Path(dir_okay=False, path_type=Path), help="Draw them as PNG too."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the pairs as JSON.")
+@click.option("--limit", default=30, show_default=True, help="Print at most this many clusters.")
+@store_options
+def analyse_overlaps_cmd(relations, xlsx, svg, png, as_json, limit, **store_opts) -> None:
+    """Overlapping functions: the same power held by several bodies, found by name (spaCy
+    zh + jieba words, idf-weighted), provisions cited by both and duties; told apart from
+    cooperation (会同/联合/配合) and hierarchy (one kind of body at two levels). Clusters of
+    overlaps ranked by their strongest pair; each pair says what made it."""
+    from prl.graph_api.analyses.overlaps import (
+        RELATIONS,
+        clusters,
+        overlaps_png,
+        overlaps_svg,
+        overlaps_xlsx,
+        pairs,
+    )
+
+    store = open_store_or_fail(make_settings(**store_opts))
+    found = [p for p in pairs(store) if p.relation in (relations or RELATIONS)]
+    store.close()
+    if xlsx:
+        xlsx.write_bytes(overlaps_xlsx(found))
+    if svg:
+        svg.write_bytes(overlaps_svg(found))
+    if png:
+        png.write_bytes(overlaps_png(found))
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in found], ensure_ascii=False, indent=1))
+        return
+    counts = {r: sum(p.relation == r for p in found) for r in (relations or RELATIONS)}
+    groups = clusters(found)
+    click.echo(
+        f"{len(found)} related pairs: "
+        + ", ".join(f"{n} {r}" for r, n in counts.items())
+        + f"; {len(groups)} overlap clusters"
+        + "".join(f"; written to {f}" for f in (xlsx, svg, png) if f)
+    )
+    for c in groups[:limit]:
+        click.echo(f"[cluster {c.number}] strength {c.strength}: {'、'.join(c.bodies)}")
+        for name in c.powers[:4]:
+            click.echo(f"   {name}")
+        click.echo(f"   why: {c.pairs[0].why}")
+    if len(groups) > limit:
+        click.echo(f"… {len(groups) - limit} more clusters (--limit, --json or --xlsx for all)")
+
+
 def curl(url: str, path: str, *, accept: str | None = None, **params: str) -> str:
     """A curl command that works when pasted: parameters percent-encoded by curl itself.
 

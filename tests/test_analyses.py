@@ -472,3 +472,95 @@ def test_the_gaps_route_and_command(market, tmp_path):
     r = CliRunner().invoke(main, ["analyse", "gaps", "--data-dir", str(tmp_path / "oxigraph")])
     assert r.exit_code == 0, r.output
     assert r.output.startswith("1 possible gaps in 1 bodies") and "第二条" in r.output
+
+
+# ------------------------------------------------------------------ overlapping functions
+OVERLAP_LISTS = {
+    "克拉玛依市测试局": [
+        ("对未按规定公示测试信息的处罚", "行政处罚", "第七条", "执法科", ""),
+        ("测试场所安全检查", "行政检查", "第三条", "安全科", "会同市检验局联合开展检查"),
+        ("测试经营许可", "行政许可", "第五条", "审批科", ""),
+    ],
+    "克拉玛依市检验局": [
+        ("对未按规定公示测试信息的行政处罚", "行政处罚", "第七条", "稽查科", ""),
+        ("测试场所安全检查", "行政检查", "第三条", "监管科", "配合市测试局开展联合检查"),
+        ("检验机构资质认定", "行政许可", "第四条", "审批科", ""),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def overlapping(tmp_path_factory) -> Path:
+    from openpyxl import Workbook
+
+    folder = tmp_path_factory.mktemp("overlapping")
+    laws = folder / "statutes" / "lawrefbook" / "行政法"
+    laws.mkdir(parents=True)
+    (laws / "测试法(2023-06-01).md").write_text(NEW_LAW, encoding="utf-8")
+    (folder / "lists").mkdir()
+    for body, rows in OVERLAP_LISTS.items():
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "清单"
+        ws.append([*HEADER, "责任事项内容"])
+        for n, (name, kind, article, unit, duty) in enumerate(rows, 1):
+            basis = f"【法律】《中华人民共和国测试法》{article}"
+            ws.append([n, name, "", kind, basis, body, unit, duty or "依法履行职责"])
+        wb.save(folder / "lists" / f"{body}2024年权责清单.xlsx")
+    result = ingest([folder / "lists"], [folder / "statutes"])
+    assert not result.quarantine, result.quarantine
+    out = folder / "overlapping.nq"
+    write_graph(result, out)
+    return out
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_two_bodies_listing_one_penalty_overlap_and_a_joint_inspection_is_cooperation(
+    kind, overlapping, tmp_path
+):
+    from prl.graph_api.analyses.overlaps import clusters, pairs
+
+    store = make_store(kind, tmp_path)
+    store.load_file(overlapping)
+    found = pairs(store)
+    store.close()
+    got = sorted((p.relation, p.a_name[:8]) for p in found)
+    assert got == [("cooperation", "测试场所安全检查"), ("overlap", "对未按规定公示测")], found
+    penalty = next(p for p in found if p.relation == "overlap")
+    assert penalty.shared_provisions == 1 and "provision" in penalty.why
+    assert [c.bodies for c in clusters(found)] == [("克拉玛依市检验局", "克拉玛依市测试局")]
+
+
+def test_the_overlap_picture_and_workbook(overlapping, tmp_path):
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from prl.cli import main
+    from prl.graph_api.settings import Settings
+    from prl.graph_api.web.app import create_app
+
+    store = make_store("oxigraph", tmp_path)
+    store.load_file(overlapping)
+    client = TestClient(create_app(Settings(store="oxigraph"), store))
+    r = client.get("/v1/analyses/overlaps")
+    assert r.status_code == 200 and r.json()["counts"] == {
+        "overlap": 1,
+        "cooperation": 1,
+        "hierarchy": 0,
+    }
+    svg = client.get("/v1/analyses/overlaps", params={"format": "svg"})
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert "检验局" in svg.text and "<line" in svg.text
+    png = client.get("/v1/analyses/overlaps", params={"format": "png"})
+    assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    store.close()
+    out = tmp_path / "o"
+    r = CliRunner().invoke(
+        main,
+        ["analyse", "overlaps", "--data-dir", str(tmp_path / "oxigraph"),
+         "--xlsx", f"{out}.xlsx", "--svg", f"{out}.svg", "--png", f"{out}.png"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("2 related pairs: 1 overlap, 1 cooperation, 0 hierarchy")
+    sheets = load_workbook(f"{out}.xlsx").sheetnames
+    assert sheets == ["全部", "交叉1"]

@@ -242,25 +242,31 @@ def findings_xlsx(findings: list[CitationFinding]) -> bytes:
 
 
 def write_xlsx(sheet: str, header: list[str], rows: Iterable[list]) -> bytes:
-    """One sheet of rows under a header as an .xlsx workbook. Every value is written as
-    text or a number, never as a formula."""
+    """One sheet of rows under a header as an .xlsx workbook."""
+    return write_workbook([(sheet, header, rows)])
+
+
+def write_workbook(sheets: Iterable[tuple[str, list[str], Iterable[list]]]) -> bytes:
+    """Sheets of rows under their headers as an .xlsx workbook (sheet names cut to Excel's
+    31 characters). Every value is written as text or a number, never as a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
-    ws.append(header)
-    for values in rows:
-        row = []
-        for value in values:
-            cell = WriteOnlyCell(ws, value=None)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                cell.value = value
-            elif value is not None:
-                cell.value = str(value)[:_MAX_CELL]
-                cell.data_type = "s"  # text that starts with "=" stays text
-            row.append(cell)
-        ws.append(row)
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(title[:31])
+        ws.append(header)
+        for values in rows:
+            row = []
+            for value in values:
+                cell = WriteOnlyCell(ws, value=None)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    cell.value = value
+                elif value is not None:
+                    cell.value = str(value)[:_MAX_CELL]
+                    cell.data_type = "s"  # text that starts with "=" stays text
+                row.append(cell)
+            ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

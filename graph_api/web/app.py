@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from prl.graph_api.analyses.basis import basis_findings
 from prl.graph_api.analyses.gaps import gap_findings
 from prl.graph_api.analyses.impact import impact_findings
+from prl.graph_api.analyses.overlaps import pairs as overlap_pairs
 from prl.graph_api.answers.findings import FindingsCache
 from prl.graph_api.settings import Settings
 from prl.graph_api.store import Store, StoreCorrupt, StoreError, StoreUnavailable, open_store
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.basis = FindingsCache(basis_findings)
     app.state.impact = FindingsCache(impact_findings)
     app.state.gaps = FindingsCache(gap_findings)
+    app.state.overlaps = FindingsCache(overlap_pairs)
     app.state.limits = {
         "SPARQL": ClientLimits(
             "SPARQL",

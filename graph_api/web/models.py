@@ -302,6 +302,29 @@ class GapFindings(_Paged):
     items: list[GapFinding]
 
 
+class OverlapPair(_Model):
+    relation: str  # overlap (职能交叉), cooperation (协同办理) or hierarchy (上下级)
+    score: float  # name + basis + duties (graph_api/analyses/overlaps.py)
+    a: str  # power IRIs
+    b: str
+    a_name: str
+    b_name: str
+    a_bodies: list[str]
+    b_bodies: list[str]
+    type: str
+    a_source: str  # file, sheet, row
+    b_source: str
+    name_similarity: float
+    shared_provisions: int  # provisions both cite
+    duty_likeness: float
+    why: str
+
+
+class OverlapPairs(_Paged):
+    counts: dict[str, int]  # pairs of each relation asked for, over all pages
+    items: list[OverlapPair]
+
+
 class RefsPage(_Paged):
     items: list[LinkedRef]
 

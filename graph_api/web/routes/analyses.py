@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from prl.graph_api.analyses import gaps, impact
+from prl.graph_api.analyses import gaps, impact, overlaps
 from prl.graph_api.analyses.basis import SEVERITIES, basis_xlsx
 from prl.graph_api.web import models
 from prl.graph_api.web.deps import SettingsDep, StoreDep
@@ -113,6 +113,51 @@ def gaps_report(
         counts,
         gaps.gaps_xlsx,
         "gap-findings.xlsx",
+        format,
+        page,
+        min(page_size, settings.max_page_size),
+    )
+
+
+Relation = Literal["overlap", "cooperation", "hierarchy"]
+PICTURES = {
+    "svg": ("image/svg+xml", overlaps.overlaps_svg),
+    "png": ("image/png", overlaps.overlaps_png),
+}
+
+
+@router.get(
+    "/overlaps",
+    summary="Overlapping functions: the same power held by several bodies (pairs, or the picture)",
+    response_model=models.OverlapPairs,
+    responses={
+        200: {
+            "content": {XLSX: {}, "image/svg+xml": {}, "image/png": {}},
+            "description": "JSON, .xlsx (a sheet per cluster), or the bodies' graph as SVG or PNG",
+        }
+    },
+)
+def overlaps_report(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    relation: Annotated[list[Relation] | None, Query(description="only these")] = None,
+    format: Annotated[Literal["json", "xlsx", "svg", "png"] | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Any:
+    wanted = set(relation or overlaps.RELATIONS)
+    found = [p for p in request.app.state.overlaps.get(store) if p.relation in wanted]
+    if format in PICTURES:
+        media, draw = PICTURES[format]
+        return Response(draw(found), media_type=media)
+    counts = {r: sum(p.relation == r for p in found) for r in overlaps.RELATIONS if r in wanted}
+    return findings_response(
+        request,
+        found,
+        counts,
+        overlaps.overlaps_xlsx,
+        "overlaps.xlsx",
         format,
         page,
         min(page_size, settings.max_page_size),
