@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(session, config, items):
     process of its own (tests/real_validation.py), beside the rest of the session."""
     if not (SHARED / "lists").is_dir() or config.option.collectonly:
         return
-    if not any(item.originalname == REAL_VALIDATION_TEST for item in items):
+    if not any(getattr(item, "originalname", None) == REAL_VALIDATION_TEST for item in items):
         return
     out = Path(tempfile.mkdtemp(prefix="prl-validation-")) / "real.json"
     log = out.with_suffix(".log").open("wb")

