@@ -405,6 +405,8 @@ def market(tmp_path_factory) -> Path:
         [
             ("测试经营者监督检查", "行政检查", "第三条"),  # cites the article
             ("对未经批准从事测试经营的处罚", "行政处罚", "第一条"),  # named for art. 4
+            # a body with a list of its own holds some powers (gaps.MIN_POWERS)
+            *[(f"测试市场宣传指导（{n}）", "其他行政权力", "第一条") for n in range(1, 9)],
         ],
         1,
     ):

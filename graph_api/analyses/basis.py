@@ -138,8 +138,9 @@ def read_measures(power_type: str, text: str) -> dict[str, str]:
 
 _SENTENCE = re.compile(r"[。；;\n]")
 #: in the sentence before a measure: the measure is set elsewhere (依照《治安管理处罚法》拘留),
-#: asked of a court (申请人民法院冻结), or a state described (被吊销许可证的)
-_ELSEWHERE = re.compile(r"(?:依照|依据|按照|根据)《|申请(?:人民法院|法院|司法机关)|被")
+#: asked of a court (申请人民法院冻结) or of another body (提请工商行政管理部门吊销), or a state
+#: described (被吊销许可证的)
+_ELSEWHERE = re.compile(r"(?:依照|依据|按照|根据)《|申请(?:人民法院|法院|司法机关)|提请|被")
 
 
 def _not_set_here(text: str, at: int) -> bool:

@@ -35,7 +35,9 @@ from prl.graph_api.store import Store
 
 KINDS_FILE = Path(__file__).parent / "body_kinds.tsv"
 REACH = 40  # at most this many characters from the body phrase to its action
-HOLDS = 0.6  # a power whose name has this share of its bigrams in a clause holds it
+HOLDS = 0.5  # a power whose name has this share of its bigrams in a clause holds it
+MIN_POWERS = 10  # a body holding fewer has no list of its own to have gaps in
+_DISTRICT = re.compile(r"各区|分局|区县|[^市]区")
 ACTIONS = {
     "行政处罚": ("罚款", "没收", "吊销", "责令停产停业", "责令停业整顿"),
     "行政许可": ("批准", "许可", "审批", "核发", "核准"),
@@ -48,9 +50,17 @@ _HIGHER = re.compile(r"国务院|直辖市|省级|省人民政府|自治区人�
 #: between the body phrase and the action: the action is another's (报本级人民政府批准,
 #: 由本级人民政府核发) or no act at all (批准后的方案)
 _NOT_ITS_ACT = re.compile(r"报|人民政府|提请")
+#: after the action word: a time, a state or a thing, not an act
+_NOT_AN_ACT = ("的", "后", "中", "工作", "时", "情况", "结果", "记录", "制度", "人员")
 #: the level named just before 人民政府 (shown with the body phrase)
 _LEVEL = re.compile(r"(?:县级以上(?:地方)?|设区的市(?:级)?|所在地城市、县|城市|县级|地方各级)$")
 _SENTENCES = re.compile(r"(?<=[。；;])|\n")
+
+
+#: a sentence is read only when it has a body's word followed somewhere by an action's
+_WORTH_READING = re.compile(
+    "(?:部门|机构|机关).*(?:" + "|".join(w for ws in ACTIONS.values() for w in ws) + ")"
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,7 @@ def clauses(text: str) -> list[Clause]:
     out = []
     for sentence in _SENTENCES.split(text):
         sentence = sentence.strip()
-        if not sentence or "部门" not in sentence and "机构" not in sentence:
+        if not _WORTH_READING.search(sentence):
             continue
         doc = nlp(sentence)
         # the shortest phrase from each start: 由认证认可监督管理部门, not … 吊销检验机构
@@ -140,7 +150,7 @@ def clauses(text: str) -> list[Clause]:
                 len(gap) > REACH
                 or _NOT_ITS_ACT.search(gap)
                 or gap.endswith(("在", "对"))  # 在监督检查中: a time, not an act
-                or following.startswith(("的", "后", "中", "工作"))  # 批准后的方案
+                or following.startswith(_NOT_AN_ACT)  # 批准后的方案, 开展监督检查时
             ):
                 continue
             level = _LEVEL.search(sentence, 0, doc[s].idx)
@@ -170,13 +180,19 @@ class GapFinding:
 
 def gap_findings(store: Store, bodies: Iterable[str] | None = None) -> list[GapFinding]:
     """Every gap of the store's bodies (or of the bodies of these labels), by body,
-    instrument and article. A body's statute is read in the newest version its own powers
-    cite (a list citing 畜牧法 of 2015 is held to that version's articles), else in the
-    newest version any list cites."""
+    instrument and article.
+
+    Only the statutes a body's own powers cite are read for it (a body citing none of a
+    statute leaves it to another, whatever its kind), in the newest version it cites (a
+    list citing 畜牧法 of 2015 is held to that version's articles), and only for bodies
+    holding at least ``MIN_POWERS`` powers (a co-holder of one row has no list of its own).
+    An inspection clause is covered by any inspection power of the body citing the statute
+    (lists fold inspections into one item per statute)."""
     cited: dict[str, set[tuple[str, str]]] = defaultdict(set)  # body -> (version, article)
     names: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)  # body -> powers
     newest: dict[str, tuple[str, str]] = {}  # title key -> (date, version IRI)
     own: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # body -> title -> same
+    inspected: dict[str, set[str]] = defaultdict(set)  # body -> titles its inspections cite
     for doc in all_documents(store):
         labels = [b["label"] for b in doc.get("bodies") or []]
         kind = (doc["power"].get("type") or {}).get("label") or ""
@@ -190,6 +206,8 @@ def gap_findings(store: Store, bodies: Iterable[str] | None = None) -> list[GapF
             newest[key] = max(newest.get(key, version), version)
             for label in labels:
                 own[label][key] = max(own[label].get(key, version), version)
+                if kind == "行政检查":
+                    inspected[label].add(key)
                 for s in c.get("subdivisions") or []:
                     cited[label].add((inst["iri"], s["path"].split("__")[0]))
     wanted = sorted(set(bodies) if bodies is not None else set(names))
@@ -203,14 +221,19 @@ def gap_findings(store: Store, bodies: Iterable[str] | None = None) -> list[GapF
     out: list[GapFinding] = []
     for b in wanted:
         kinds = [k.name for k in body_kinds() if k.in_body.search(b)]
-        if not kinds:
+        if not kinds or len(names[b]) < MIN_POWERS:
             continue
-        for key in sorted(newest):
-            date, iri = own[b].get(key) or newest[key]
+        city = not _DISTRICT.search(b)
+        for key in sorted(own[b]):
+            date, iri = own[b][key]
             for art, clause in grants(iri):
                 shared = [k for k in kinds if k in clause.kinds]
                 if not shared or (iri, art.path) in cited[b]:
                     continue
+                if clause.power_type == "行政检查" and key in inspected[b]:
+                    continue
+                if city and clause.body_phrase.startswith(("县级人民政府", "县人民政府")):
+                    continue  # a county's, not a city's
                 holder = _holder(clause, names[b])
                 if holder:
                     continue
