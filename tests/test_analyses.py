@@ -446,6 +446,12 @@ def test_a_grant_no_power_carries_is_found_and_nothing_else(kind, market, tmp_pa
         ("报本级人民政府批准后组织实施", None),
         ("县级以上人民政府环境保护主管部门对监督检查中知悉的商业秘密负有保密义务", None),
         ("由认证认可监督管理部门吊销检验机构资质证书", ("市场监督管理", "吊销", "行政处罚")),
+        ("县级以上人民政府应当组织旅游主管部门对旅游经营行为实施监督检查", None),
+        (  # the approval is the conduct's condition; the penalty is the grant
+            "未经县级以上人民政府林业主管部门批准擅自采伐的，由县级以上人民政府林业主管部门处罚款",
+            ("林业和草原", "罚款", "行政处罚"),
+        ),
+        ("由负责药品监督管理的部门处2万元以上10万元以下罚款", ("市场监督管理", "罚款", "行政处罚")),
     ],
 )
 def test_clauses_are_read_with_their_body_and_action(text, expected):

@@ -45,6 +45,10 @@ ACTIONS = {
     "行政强制": ("查封", "扣押", "冻结"),
 }
 _PUNCT = ["，", "。", "；", "：", "、", "（", "）", ",", ";", ":", "(", ")"]
+#: words that make 人民政府 … 部门 two bodies, the government acting (人民政府应当组织 … 部门)
+_NOT_IN_A_BODY = ["应当", "组织", "可以", "会同", "责成", "指定", "委托", "授权"]
+#: just before a body phrase: a condition of the conduct (未经 … 部门批准，擅自 …), not a grant
+_CONDITION = re.compile(r"未经[^，。；]{0,12}$")
 #: before the body phrase: a body above a city's or county's
 _HIGHER = re.compile(r"国务院|直辖市|省级|省人民政府|自治区人民政府|中央|上一级|上级")
 #: between the body phrase and the action: the action is another's (报本级人民政府批准,
@@ -90,7 +94,7 @@ def _matchers():
     nlp = chinese_nlp()
     body = Matcher(nlp.vocab)
     end = {"TEXT": {"REGEX": r"(部门|机构|机关)$"}}
-    word = {"TEXT": {"NOT_IN": _PUNCT}}
+    word = {"TEXT": {"NOT_IN": _PUNCT + _NOT_IN_A_BODY}}
     body.add("BODY", [[{"TEXT": "人民政府"}, {**word, "OP": "{1,6}"}, end]])
     body.add("BODY", [[{"TEXT": "由"}, {**word, "OP": "{1,6}"}, end]])
     action = PhraseMatcher(nlp.vocab)
@@ -135,7 +139,7 @@ def clauses(text: str) -> list[Clause]:
             last_end = e
             phrase = doc[s:e].text
             before = sentence[max(0, doc[s].idx - 12) : doc[s].idx] + phrase
-            if _HIGHER.search(before):
+            if _HIGHER.search(before) or _CONDITION.search(sentence, 0, doc[s].idx):
                 continue
             kinds = tuple(k.name for k in body_kinds() if k.in_statute.search(phrase))
             if not kinds:
