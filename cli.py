@@ -475,6 +475,36 @@ def report_group() -> None:
     """Reports over what the store holds, for the people who fix the lists."""
 
 
+def _where(f) -> str:
+    """A finding's file, sheet and row as a civil servant reads them."""
+    return f"{f.file}" + (f", {f.sheet}" if f.sheet else "") + f", 第{f.row}行"
+
+
+def _counts(found, attr: str, keys) -> str:
+    return ", ".join(f"{sum(getattr(f, attr) == k for f in found)} {k}" for k in keys)
+
+
+def _print_report(found, *, files, as_json, headline, lines, limit, shown=None) -> None:
+    """What every report and analysis command prints: each ``(path, render)`` of ``files``
+    written when a path is given, then the findings as JSON, or the headline and the
+    ``lines`` of the first ``limit`` of ``shown`` (default: the findings)."""
+    written = []
+    for path, render in files:
+        if path:
+            path.write_bytes(render(found))
+            written.append(path)
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
+        return
+    click.echo(headline + "".join(f"; written to {w}" for w in written))
+    items = found if shown is None else shown
+    for item in items[:limit]:
+        for line in lines(item):
+            click.echo(line)
+    if len(items) > limit:
+        click.echo(f"… {len(items) - limit} more (--limit, --json or --xlsx for all)")
+
+
 @report_group.command("citations")
 @click.option(
     "--kind",
@@ -502,26 +532,22 @@ def report_citations_cmd(kinds, xlsx, as_json, limit, **store_opts) -> None:
     store = open_store_or_fail(make_settings(**store_opts))
     found = citation_findings(store, kinds or KINDS)
     store.close()
-    if xlsx:
-        xlsx.write_bytes(findings_xlsx(found))
-    if as_json:
-        click.echo(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
-        return
-    counts = {k: sum(f.kind == k for f in found) for k in (kinds or KINDS)}
-    click.echo(
-        f"{len(found)} citation findings: "
-        + ", ".join(f"{n} {k}" for k, n in counts.items())
-        + (f"; written to {xlsx}" if xlsx else "")
-    )
-    for f in found[:limit]:
-        where = f"{f.file}" + (f", {f.sheet}" if f.sheet else "") + f", 第{f.row}行"
-        click.echo(f"[{f.kind}] {where}: {f.power}")
-        click.echo(f"   引文: {f.text[:80].replace(chr(10), ' ')}")
+
+    def lines(f):
+        yield f"[{f.kind}] {_where(f)}: {f.power}"
+        yield f"   引文: {f.text[:80].replace(chr(10), ' ')}"
         if f.linked:
-            click.echo(f"   链接: {f.linked}")
-        click.echo(f"   说明: {f.why}")
-    if len(found) > limit:
-        click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
+            yield f"   链接: {f.linked}"
+        yield f"   说明: {f.why}"
+
+    _print_report(
+        found,
+        files=[(xlsx, findings_xlsx)],
+        as_json=as_json,
+        headline=f"{len(found)} citation findings: {_counts(found, 'kind', kinds or KINDS)}",
+        lines=lines,
+        limit=limit,
+    )
 
 
 @main.group("analyse")
@@ -556,28 +582,25 @@ def analyse_basis_cmd(severities, xlsx, as_json, limit, **store_opts) -> None:
     store = open_store_or_fail(make_settings(**store_opts))
     found = basis_findings(store, severities or SEVERITIES)
     store.close()
-    if xlsx:
-        xlsx.write_bytes(basis_xlsx(found))
-    if as_json:
-        click.echo(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
-        return
-    counts = {s: sum(f.severity == s for f in found) for s in (severities or SEVERITIES)}
-    powers = len({f.power_iri for f in found})
-    click.echo(
-        f"{len(found)} basis findings on {powers} powers: "
-        + ", ".join(f"{n} {s}" for s, n in counts.items())
-        + (f"; written to {xlsx}" if xlsx else "")
-    )
-    for f in found[:limit]:
-        where = f"{f.file}" + (f", {f.sheet}" if f.sheet else "") + f", 第{f.row}行"
-        click.echo(f"[{f.severity}] {where}: {f.power} ({f.type})")
+
+    def lines(f):
+        yield f"[{f.severity}] {_where(f)}: {f.power} ({f.type})"
         measure = "" if f.measure == "*" else f"{f.measure} (读自 {f.read_in}) "
-        click.echo(f"   措施: {measure}{f.evidence[:60]}")
-        click.echo(f"   依据: {f.source or '—'} ({f.source_force or '效力未知'})")
-        click.echo(f"   规则: {f.rule}: 可由{f.required}设定")
-        click.echo(f"   说明: {f.why}")
-    if len(found) > limit:
-        click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
+        yield f"   措施: {measure}{f.evidence[:60]}"
+        yield f"   依据: {f.source or '—'} ({f.source_force or '效力未知'})"
+        yield f"   规则: {f.rule}: 可由{f.required}设定"
+        yield f"   说明: {f.why}"
+
+    powers = len({f.power_iri for f in found})
+    counts = _counts(found, "severity", severities or SEVERITIES)
+    _print_report(
+        found,
+        files=[(xlsx, basis_xlsx)],
+        as_json=as_json,
+        headline=f"{len(found)} basis findings on {powers} powers: {counts}",
+        lines=lines,
+        limit=limit,
+    )
 
 
 @analyse_group.command("impact")
@@ -606,30 +629,27 @@ def analyse_impact_cmd(kinds, xlsx, as_json, limit, **store_opts) -> None:
     store = open_store_or_fail(make_settings(**store_opts))
     found = impact_findings(store, kinds or KINDS)
     store.close()
-    if xlsx:
-        xlsx.write_bytes(impact_xlsx(found))
-    if as_json:
-        click.echo(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
-        return
-    counts = {k: sum(f.kind == k for f in found) for k in (kinds or KINDS)}
-    click.echo(
-        f"{len(found)} impact findings on {len({f.power_iri for f in found})} powers: "
-        + ", ".join(f"{n} {k}" for k, n in counts.items())
-        + (f"; written to {xlsx}" if xlsx else "")
-    )
-    for f in found[:limit]:
-        where = f"{f.file}" + (f", {f.sheet}" if f.sheet else "") + f", 第{f.row}行"
-        click.echo(f"[{f.kind}] {where}: {f.power}")
-        click.echo(
-            f"   {f.instrument} ({f.old_version or '—'} → {f.new_version or '—'})"
-            + (f" {f.cited} → {f.now or '—'}" if f.cited else "")
+
+    def lines(f):
+        yield f"[{f.kind}] {_where(f)}: {f.power}"
+        yield f"   {f.instrument} ({f.old_version or '—'} → {f.new_version or '—'})" + (
+            f" {f.cited} → {f.now or '—'}" if f.cited else ""
         )
         if f.old_text is not None:
-            click.echo(f"   原文: {f.old_text[:70]}")
-            click.echo(f"   现文: {(f.new_text or '—')[:70]}")
-        click.echo(f"   说明: {f.why}")
-    if len(found) > limit:
-        click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
+            yield f"   原文: {f.old_text[:70]}"
+            yield f"   现文: {(f.new_text or '—')[:70]}"
+        yield f"   说明: {f.why}"
+
+    powers = len({f.power_iri for f in found})
+    counts = _counts(found, "kind", kinds or KINDS)
+    _print_report(
+        found,
+        files=[(xlsx, impact_xlsx)],
+        as_json=as_json,
+        headline=f"{len(found)} impact findings on {powers} powers: {counts}",
+        lines=lines,
+        limit=limit,
+    )
 
 
 @analyse_group.command("gaps")
@@ -653,24 +673,21 @@ def analyse_gaps_cmd(bodies, xlsx, as_json, limit, **store_opts) -> None:
     store = open_store_or_fail(make_settings(**store_opts))
     found = gap_findings(store, bodies or None)
     store.close()
-    if xlsx:
-        xlsx.write_bytes(gaps_xlsx(found))
-    if as_json:
-        click.echo(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=1))
-        return
-    per_body: dict[str, int] = {}
-    for f in found:
-        per_body[f.body] = per_body.get(f.body, 0) + 1
-    click.echo(
-        f"{len(found)} possible gaps in {len(per_body)} bodies"
-        + (f"; written to {xlsx}" if xlsx else "")
+
+    def lines(f):
+        yield f"[{f.power_type}] {f.body}: {f.instrument} {f.article}"
+        yield f"   条文: {f.sentence[:90]}"
+        yield f"   说明: {f.why}"
+
+    bodies_with = len({f.body for f in found})
+    _print_report(
+        found,
+        files=[(xlsx, gaps_xlsx)],
+        as_json=as_json,
+        headline=f"{len(found)} possible gaps in {bodies_with} bodies",
+        lines=lines,
+        limit=limit,
     )
-    for f in found[:limit]:
-        click.echo(f"[{f.power_type}] {f.body}: {f.instrument} {f.article}")
-        click.echo(f"   条文: {f.sentence[:90]}")
-        click.echo(f"   说明: {f.why}")
-    if len(found) > limit:
-        click.echo(f"… {len(found) - limit} more (--limit, --json or --xlsx for all)")
 
 
 @analyse_group.command("overlaps")
@@ -713,30 +730,23 @@ def analyse_overlaps_cmd(relations, xlsx, svg, png, as_json, limit, **store_opts
     store = open_store_or_fail(make_settings(**store_opts))
     found = [p for p in pairs(store) if p.relation in (relations or RELATIONS)]
     store.close()
-    if xlsx:
-        xlsx.write_bytes(overlaps_xlsx(found))
-    if svg:
-        svg.write_bytes(overlaps_svg(found))
-    if png:
-        png.write_bytes(overlaps_png(found))
-    if as_json:
-        click.echo(json.dumps([p.as_dict() for p in found], ensure_ascii=False, indent=1))
-        return
-    counts = {r: sum(p.relation == r for p in found) for r in (relations or RELATIONS)}
+
+    def lines(c):
+        yield f"[cluster {c.number}] strength {c.strength}: {'、'.join(c.bodies)}"
+        yield from (f"   {name}" for name in c.powers[:4])
+        yield f"   why: {c.pairs[0].why}"
+
     groups = clusters(found)
-    click.echo(
-        f"{len(found)} related pairs: "
-        + ", ".join(f"{n} {r}" for r, n in counts.items())
-        + f"; {len(groups)} overlap clusters"
-        + "".join(f"; written to {f}" for f in (xlsx, svg, png) if f)
+    counts = _counts(found, "relation", relations or RELATIONS)
+    _print_report(
+        found,
+        files=[(xlsx, overlaps_xlsx), (svg, overlaps_svg), (png, overlaps_png)],
+        as_json=as_json,
+        headline=f"{len(found)} related pairs: {counts}; {len(groups)} overlap clusters",
+        lines=lines,
+        limit=limit,
+        shown=groups,
     )
-    for c in groups[:limit]:
-        click.echo(f"[cluster {c.number}] strength {c.strength}: {'、'.join(c.bodies)}")
-        for name in c.powers[:4]:
-            click.echo(f"   {name}")
-        click.echo(f"   why: {c.pairs[0].why}")
-    if len(groups) > limit:
-        click.echo(f"… {len(groups) - limit} more clusters (--limit, --json or --xlsx for all)")
 
 
 def curl(url: str, path: str, *, accept: str | None = None, **params: str) -> str:

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from prl.graph_api.answers.findings import all_documents
+from prl.graph_api.answers.findings import all_documents, findings_workbook
 from prl.graph_api.store import Store
 
 HERE = Path(__file__).parent
@@ -195,20 +195,24 @@ def _force(c: dict) -> tuple[str | None, str | None]:
             return force, "title"
     if lf:
         return lf["notation"], "tag"
-    return c.get("_force"), ("tag" if c.get("_force") else None)
+    return None, None
 
 
-def _fill_forces(basis: list[dict]) -> None:
-    """A citation without a tag takes the force its title has in another citation of the
-    same power (the cell tags one of two quotes of one rule)."""
+Force = tuple[str | None, str | None]  # (legal-force notation, where it comes from)
+
+
+def _citation_forces(basis: list[dict]) -> dict[int, Force]:
+    """Each citation's force, by ``id``: a citation without one takes the force its title
+    has in another citation of the same power (the cell tags one of two quotes of a rule)."""
+    out = {id(c): _force(c) for c in basis}
     known: dict[str | None, str] = {}
     for c in basis:
-        force, _ = _force(c)
-        if force is not None:
-            known.setdefault(c.get("cited_title"), force)
+        if out[id(c)][0] is not None:
+            known.setdefault(c.get("cited_title"), out[id(c)][0])  # type: ignore[arg-type]
     for c in basis:
-        if _force(c)[0] is None and c.get("cited_title") in known:
-            c["_force"] = known[c["cited_title"]]
+        if out[id(c)][0] is None and c.get("cited_title") in known:
+            out[id(c)] = (known[c.get("cited_title")], "tag")
+    return out
 
 
 def _texts(c: dict) -> str:
@@ -240,15 +244,19 @@ def judge(doc: dict) -> list[BasisFinding]:
     if t not in {k for k, _ in table}:
         return []
     basis = [c for c in doc.get("citations") or [] if c.get("role") == "basis"]
-    _fill_forces(basis)
+    forces = _citation_forces(basis)
+
+    def force_of(c: dict) -> str | None:
+        return forces[id(c)][0]
+
     src = (doc.get("provenance") or [{"file": "", "sheet": None, "row": None}])[0]
     cited = tuple(
-        f"{c.get('cited_title') or c.get('text', '')[:30]}（{FORCES.get(_force(c)[0] or '', '效力未知')}）"
+        f"{c.get('cited_title') or c.get('text', '')[:30]}（{FORCES.get(force_of(c) or '', '效力未知')}）"
         for c in basis
     )
 
     def finding(severity, measure, read_in, evidence, c, rule, why) -> BasisFinding:
-        force, origin = _force(c) if c is not None else (None, None)
+        force, origin = forces[id(c)] if c is not None else (None, None)
         return BasisFinding(
             severity=severity,
             file=src["file"],
@@ -301,9 +309,9 @@ def judge(doc: dict) -> list[BasisFinding]:
         setters = setters + [c for c in silent if c not in setters]
         best = min(
             setters,
-            key=lambda c: (_VERDICT[_verdict(rule, _force(c)[0])], float(_force(c)[0] or 9)),
+            key=lambda c: (_VERDICT[_verdict(rule, force_of(c))], float(force_of(c) or 9)),
         )
-        verdict = _verdict(rule, _force(best)[0])
+        verdict = _verdict(rule, force_of(best))
         if verdict == "ok":
             continue
         label = "它" if m == ANY else m
@@ -311,7 +319,7 @@ def judge(doc: dict) -> list[BasisFinding]:
             why = f"the legal force of every source that may set {label} is unknown"
             verdict = "check"
         else:
-            force = FORCES[_force(best)[0]]  # type: ignore[index]
+            force = FORCES[force_of(best)]  # type: ignore[index]
             if verdict == "check":
                 why = f"a {force} may set {label} only on conditions the list does not show: {rule.why}"
             else:
@@ -364,15 +372,5 @@ _FROM_ZH = {"corpus": "法规库", "title": "文件名称", "tag": "清单标注
 def basis_xlsx(found: list[BasisFinding]) -> bytes:
     """The findings as an .xlsx workbook, one row each, Chinese headings, text never read
     as a formula."""
-    from prl.graph_api.answers.findings import write_xlsx
-
-    def value(f: BasisFinding, name: str):
-        v = getattr(f, name)
-        if name == "severity":
-            return _SEVERITY_ZH[v]
-        if name == "force_from":
-            return _FROM_ZH.get(v or "", v)
-        return "\n".join(v) if isinstance(v, tuple) else v
-
-    rows = ([value(f, n) for n, _ in _HEADER] for f in found)
-    return write_xlsx("设定依据", [zh for _, zh in _HEADER], rows)
+    words = {"severity": _SEVERITY_ZH, "force_from": _FROM_ZH}
+    return findings_workbook("设定依据", _HEADER, found, words, join="\n")

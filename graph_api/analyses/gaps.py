@@ -27,9 +27,9 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from prl.graph_api.analyses.impact import Article, articles
+from prl.graph_api.analyses.impact import Article, article_number, articles
 from prl.graph_api.answers.evaluation import title_key
-from prl.graph_api.answers.findings import all_documents, provision_label, write_xlsx
+from prl.graph_api.answers.findings import all_documents, findings_workbook, provision_label
 from prl.graph_api.answers.intent import chinese_nlp
 from prl.graph_api.store import Store
 
@@ -37,7 +37,7 @@ KINDS_FILE = Path(__file__).parent / "body_kinds.tsv"
 REACH = 40  # at most this many characters from the body phrase to its action
 HOLDS = 0.5  # a power whose name has this share of its bigrams in a clause holds it
 MIN_POWERS = 10  # a body holding fewer has no list of its own to have gaps in
-_DISTRICT = re.compile(r"各区|分局|区县|[^市]区")
+_DISTRICT = re.compile(r"各区|分局|区县|县级|[^市]区")
 ACTIONS = {
     "行政处罚": ("罚款", "没收", "吊销", "责令停产停业", "责令停业整顿"),
     "行政许可": ("批准", "许可", "审批", "核发", "核准"),
@@ -101,6 +101,16 @@ def _matchers():
     for kind, words in ACTIONS.items():
         action.add(kind, [nlp.make_doc(w) for w in words])
     return nlp, body, action
+
+
+def kinds_of_body(name: str) -> list[str]:
+    """The kinds (body_kinds.tsv) a body of the lists is of, by its name."""
+    return [k.name for k in body_kinds() if k.in_body.search(name)]
+
+
+def is_district(name: str) -> bool:
+    """Whether a body of the lists is a district's or county's (各区…局, …分局)."""
+    return _DISTRICT.search(name) is not None
 
 
 @dataclass(frozen=True)
@@ -215,22 +225,25 @@ def gap_findings(store: Store, bodies: Iterable[str] | None = None) -> list[GapF
                 for s in c.get("subdivisions") or []:
                     cited[label].add((inst["iri"], s["path"].split("__")[0]))
     wanted = sorted(set(bodies) if bodies is not None else set(names))
-    found: dict[str, list[tuple[Article, Clause]]] = {}  # version IRI -> its grants
+    # version IRI -> (its title, its grants), read once for all bodies
+    grants_of: dict[str, tuple[str, list[tuple[Article, Clause]]]] = {}
 
-    def grants(iri: str) -> list[tuple[Article, Clause]]:
-        if iri not in found:
-            found[iri] = [(a, c) for a in articles(store, iri) for c in clauses(a.text)]
-        return found[iri]
+    def grants(iri: str, key: str) -> list[tuple[Article, Clause]]:
+        if iri not in grants_of:
+            view = store.get_instrument(iri)
+            found = [(a, c) for a in articles(store, iri) for c in clauses(a.text)]
+            grants_of[iri] = (view.title if view else key, found)
+        return grants_of[iri][1]
 
     out: list[GapFinding] = []
     for b in wanted:
-        kinds = [k.name for k in body_kinds() if k.in_body.search(b)]
+        kinds = kinds_of_body(b)
         if not kinds or len(names[b]) < MIN_POWERS:
             continue
-        city = not _DISTRICT.search(b)
+        city = not is_district(b)
         for key in sorted(own[b]):
             date, iri = own[b][key]
-            for art, clause in grants(iri):
+            for art, clause in grants(iri, key):
                 shared = [k for k in kinds if k in clause.kinds]
                 if not shared or (iri, art.path) in cited[b]:
                     continue
@@ -245,7 +258,7 @@ def gap_findings(store: Store, bodies: Iterable[str] | None = None) -> list[GapF
                     GapFinding(
                         body=b,
                         body_kind=shared[0],
-                        instrument=store_title(store, iri, key),
+                        instrument=grants_of[iri][0],
                         version=date or None,
                         article=provision_label(art.path),
                         path=art.path,
@@ -260,12 +273,7 @@ def gap_findings(store: Store, bodies: Iterable[str] | None = None) -> list[GapF
                         ),
                     )
                 )
-    return sorted(out, key=lambda f: (f.body, f.instrument, _order(f.path)))
-
-
-def store_title(store: Store, iri: str, key: str) -> str:
-    view = store.get_instrument(iri)
-    return view.title if view else key
+    return sorted(out, key=lambda f: (f.body, f.instrument, article_number(f.path)))
 
 
 _GENERIC = re.compile(r"^对|(?:的)?(?:行政)?处罚$|的$")
@@ -288,11 +296,6 @@ def _holder(clause: Clause, powers: list[tuple[str, frozenset[str]]]) -> bool:
     return False
 
 
-def _order(path: str) -> tuple[int, int]:
-    m = re.match(r"art_(\d+)(?:_(\d+))?", path)
-    return (int(m[1]), int(m[2] or 0)) if m else (0, 0)
-
-
 _HEADER = (
     ("body", "行使主体"),
     ("body_kind", "部门类别"),
@@ -308,5 +311,4 @@ _HEADER = (
 
 
 def gaps_xlsx(found: list[GapFinding]) -> bytes:
-    rows = ([getattr(f, n) for n, _ in _HEADER] for f in found)
-    return write_xlsx("未列入清单的职权", [zh for _, zh in _HEADER], rows)
+    return findings_workbook("未列入清单的职权", _HEADER, found)

@@ -23,7 +23,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
-from prl.graph_api.answers.findings import all_documents, provision_label, write_xlsx
+from prl.graph_api.answers.findings import (
+    ROLE_ZH,
+    all_documents,
+    findings_workbook,
+    provision_label,
+)
 from prl.graph_api.store import Store
 
 MATCH_MIN = 0.5  # least similarity of two articles taken as one provision anywhere
@@ -70,7 +75,8 @@ def similarity(a: str, b: str) -> float:
     return len(ga & gb) / len(ga | gb) if ga or gb else 1.0
 
 
-def _number(path: str) -> float:
+def article_number(path: str) -> float:
+    """The order of an article path: 12 for art_12, 10.01 for art_10_1 (第十条之一)."""
     m = re.match(r"art_(\d+)(?:_(\d+))?", path)
     return int(m[1]) + (int(m[2]) / 100 if m[2] else 0) if m else 0.0
 
@@ -156,7 +162,7 @@ def articles(store: Store, version: str) -> list[Article]:
             if n.path.startswith("art_"):
                 found: dict[str, str] = {}
                 parts(n.iri, n.path, found)
-                out.append(Article(n.path, n.label, _number(n.path), n.text or "", found))
+                out.append(Article(n.path, n.label, article_number(n.path), n.text or "", found))
             else:
                 sub = store.get_subdivision(n.iri)
                 walk(sub.children if sub else ())
@@ -334,75 +340,49 @@ def _provision(
         return
     cited = provision_label(path)
     old_text = old.parts.get(rel, "") if rel else old.text
+    found = _became(path, rel, old, old_text, m, new_articles, new_date)
+    if found is not None:
+        kind, now, sim, new_text, why = found
+        yield ImpactFinding(
+            kind=kind, **common, new_version=new_date, cited=cited, now=now,
+            similarity=sim, old_text=old_text, new_text=new_text, why=why,
+        )  # fmt: skip
+
+
+def _became(path, rel, old: Article, old_text: str, m: Match, new_articles, new_date):
+    """(kind, what it is now, similarity, new text, why) of a cited provision, or None when
+    it is unchanged."""
     if m.new is None and rel:  # the article is gone as a whole: its part may live on
         found = _anywhere(old_text, new_articles)
         if found is not None:
             new_path, new_text, sim = found
-            yield ImpactFinding(
-                kind="changed" if _norm(new_text) != _norm(old_text) else "moved",
-                **common,
-                new_version=new_date,
-                cited=cited,
-                now=provision_label(new_path),
-                similarity=sim,
-                old_text=old_text,
-                new_text=new_text,
-                why=f"{old.label} is gone as a whole; the part cited is "
-                f"{provision_label(new_path)} now (similarity {sim})",
-            )
-            return
+            now = provision_label(new_path)
+            kind = "changed" if _norm(new_text) != _norm(old_text) else "moved"
+            why = f"{old.label} is gone as a whole; the part cited is {now} now (similarity {sim})"
+            return kind, now, sim, new_text, why
     if m.new is None:
-        yield ImpactFinding(
-            kind="removed",
-            **common,
-            new_version=new_date,
-            cited=cited,
-            now=None,
-            similarity=None,
-            old_text=old_text,
-            new_text=None,
-            why=f"no article of the version of {new_date} is {MATCH_MIN:.0%} like {old.label}",
-        )
-        return
+        why = f"no article of the version of {new_date} is {MATCH_MIN:.0%} like {old.label}"
+        return "removed", None, None, None, why
     new_path, new_text, sim = (m.new.path, m.new.text, m.similarity)
     if rel:
         part, new_text, sim = _part(old, rel, m.new)
         if part is None:
-            yield ImpactFinding(
-                kind="removed",
-                **common,
-                new_version=new_date,
-                cited=cited,
-                now=provision_label(m.new.path),
-                similarity=None,
-                old_text=old_text,
-                new_text=None,
-                why=f"{old.label} became {m.new.label}, which has no part like the one cited",
-            )
-            return
+            why = f"{old.label} became {m.new.label}, which has no part like the one cited"
+            return "removed", provision_label(m.new.path), None, None, why
         new_path = f"{m.new.path}__{part}"
     now = provision_label(new_path)
     if _norm(new_text) != _norm(old_text):
-        kind, why = (
+        moved = f"; it is {now} now" if new_path != path else ""
+        return (
             "changed",
-            f"the text of {cited} changed (similarity {sim})"
-            + (f"; it is {now} now" if new_path != path else ""),
+            now,
+            sim,
+            new_text,
+            f"the text of {provision_label(path)} changed (similarity {sim}){moved}",
         )
-    elif new_path != path:
-        kind, why = "moved", f"the same text is {now} now"
-    else:
-        return
-    yield ImpactFinding(
-        kind=kind,
-        **common,
-        new_version=new_date,
-        cited=cited,
-        now=now,
-        similarity=sim,
-        old_text=old_text,
-        new_text=new_text,
-        why=why,
-    )
+    if new_path != path:
+        return "moved", now, sim, new_text, f"the same text is {now} now"
+    return None
 
 
 _HEADER = (
@@ -430,19 +410,8 @@ _KIND_ZH = {
     "repealed": "已废止",
     "amended": "已修订",
 }
-_ROLE_ZH = {"basis": "实施依据", "duty-basis": "责任事项依据"}
 
 
 def impact_xlsx(found: list[ImpactFinding]) -> bytes:
     """The findings as an .xlsx workbook, old and new text side by side."""
-
-    def value(f: ImpactFinding, name: str):
-        v = getattr(f, name)
-        if name == "kind":
-            return _KIND_ZH[v]
-        if name == "role":
-            return _ROLE_ZH.get(v, v)
-        return "、".join(v) if isinstance(v, tuple) else v
-
-    rows = ([value(f, n) for n, _ in _HEADER] for f in found)
-    return write_xlsx("修法影响", [zh for _, zh in _HEADER], rows)
+    return findings_workbook("修法影响", _HEADER, found, {"kind": _KIND_ZH, "role": ROLE_ZH})

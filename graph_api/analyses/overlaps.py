@@ -35,8 +35,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from prl.graph_api.analyses.gaps import body_kinds
-from prl.graph_api.answers.findings import all_documents, write_workbook
+from prl.graph_api.analyses.gaps import is_district, kinds_of_body
+from prl.graph_api.answers.findings import all_documents, table_rows, write_workbook
 from prl.graph_api.answers.intent import chinese_nlp
 from prl.graph_api.store import Store
 
@@ -136,13 +136,6 @@ def _duty_likeness(a: str, b: str) -> float:
     return len(ga & gb) / len(ga | gb) if ga | gb else 0.0
 
 
-def _kind(body: str) -> str | None:
-    for k in body_kinds():
-        if k.in_body.search(body):
-            return k.name
-    return None
-
-
 @dataclass(frozen=True)
 class Pair:
     relation: str  # overlap, cooperation, hierarchy
@@ -211,8 +204,8 @@ def _pair(a: Power, b: Power, name: float, shared: int, duty: float, score: floa
     """The pair and its relation (None: related by none of the three)."""
     if a.iri > b.iri:
         a, b = b, a
-    kinds_a = {_kind(x) for x in a.bodies} - {None}
-    kinds_b = {_kind(x) for x in b.bodies} - {None}
+    kinds_a = {k for x in a.bodies for k in kinds_of_body(x)}
+    kinds_b = {k for x in b.bodies for k in kinds_of_body(x)}
     other_level = a.levels != b.levels or _district(a) != _district(b)
     # one body at two levels: of one kind, or the two sheets (city, districts) of one list
     if other_level and (kinds_a & kinds_b or a.file == b.file):
@@ -254,7 +247,7 @@ def _pair(a: Power, b: Power, name: float, shared: int, duty: float, score: floa
 
 
 def _district(p: Power) -> bool:
-    return any(re.search(r"各区|分局|区县|县级|[^市]区[^县]", b) for b in p.bodies)
+    return any(is_district(b) for b in p.bodies)
 
 
 @dataclass(frozen=True)
@@ -320,20 +313,13 @@ _RELATION_ZH = {"overlap": "职能交叉", "cooperation": "协同办理", "hiera
 
 def overlaps_xlsx(found: list[Pair]) -> bytes:
     """A sheet of all pairs, then a sheet per overlap cluster."""
-
-    def rows(chosen: list[Pair]) -> Iterable[list]:
-        for p in chosen:
-            values = []
-            for name, _ in _PAIR_HEADER:
-                v = getattr(p, name)
-                if name == "relation":
-                    v = _RELATION_ZH[v]
-                values.append("、".join(v) if isinstance(v, tuple) else v)
-            yield values
-
     header = [zh for _, zh in _PAIR_HEADER]
-    sheets = [("全部", header, rows(found))]
-    sheets += [(f"交叉{c.number}", header, rows(list(c.pairs))) for c in clusters(found)]
+    words = {"relation": _RELATION_ZH}
+    sheets = [("全部", header, table_rows(found, _PAIR_HEADER, words))]
+    sheets += [
+        (f"交叉{c.number}", header, table_rows(c.pairs, _PAIR_HEADER, words))
+        for c in clusters(found)
+    ]
     return write_workbook(sheets)
 
 

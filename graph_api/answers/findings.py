@@ -222,23 +222,38 @@ _HEADER = (
     ("why", "说明"),
 )
 _KIND_ZH = {"mismatch": "引文与条款不符", "version": "版本问题", "unresolved": "未能解析"}
-_ROLE_ZH = {"basis": "实施依据", "duty-basis": "责任事项依据"}
+ROLE_ZH = {"basis": "实施依据", "duty-basis": "责任事项依据"}
 _MAX_CELL = 32_767  # Excel's limit for one cell
 
 
 def findings_xlsx(findings: list[CitationFinding]) -> bytes:
     """The findings as an .xlsx workbook: one sheet, a row per finding, Chinese headings."""
+    return findings_workbook("引文问题", _HEADER, findings, {"kind": _KIND_ZH, "role": ROLE_ZH})
 
-    def value(f: CitationFinding, name: str):
-        v = getattr(f, name)
-        if name == "kind":
-            return _KIND_ZH.get(v, v)
-        if name == "role":
-            return _ROLE_ZH.get(v, v)
-        return "、".join(v) if isinstance(v, tuple) else v
 
-    rows = ([value(f, name) for name, _ in _HEADER] for f in findings)
-    return write_xlsx("引文问题", [zh for _, zh in _HEADER], rows)
+def table_rows(
+    found: Iterable, header: Iterable[tuple[str, str]], words=None, join: str = "、"
+) -> Iterator[list]:
+    """A row per finding (a dataclass) of the fields named in ``header`` ((field, heading)
+    pairs): a value ``words[field]`` names is written as its word, a tuple joined."""
+    words = words or {}
+    for f in found:
+        row = []
+        for name, _ in header:
+            v = getattr(f, name)
+            if name in words:
+                v = words[name].get(v, v)
+            elif isinstance(v, tuple):
+                v = join.join(v)
+            row.append(v)
+        yield row
+
+
+def findings_workbook(
+    sheet: str, header: tuple[tuple[str, str], ...], found: Iterable, words=None, join="、"
+) -> bytes:
+    """Findings as a one-sheet .xlsx workbook under the header's Chinese headings."""
+    return write_xlsx(sheet, [zh for _, zh in header], table_rows(found, header, words, join))
 
 
 def write_xlsx(sheet: str, header: list[str], rows: Iterable[list]) -> bytes:
