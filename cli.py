@@ -481,7 +481,9 @@ def _where(f) -> str:
 
 
 def _counts(found, attr: str, keys) -> str:
-    return ", ".join(f"{sum(getattr(f, attr) == k for f in found)} {k}" for k in keys)
+    from prl.graph_api.answers.findings import count_by
+
+    return ", ".join(f"{n} {k}" for k, n in count_by(found, attr, keys).items())
 
 
 def _print_report(found, *, files, as_json, headline, lines, limit, shown=None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -229,6 +230,13 @@ _MAX_CELL = 32_767  # Excel's limit for one cell
 def findings_xlsx(findings: list[CitationFinding]) -> bytes:
     """The findings as an .xlsx workbook: one sheet, a row per finding, Chinese headings."""
     return findings_workbook("引文问题", _HEADER, findings, {"kind": _KIND_ZH, "role": ROLE_ZH})
+
+
+def count_by(found: Iterable, attr: str, keys: Iterable[str] | None = None) -> dict[str, int]:
+    """How many findings have each value of ``attr``: of ``keys`` in their order (zeros
+    too), else of every value found."""
+    seen = Counter(getattr(f, attr) for f in found)
+    return {k: seen[k] for k in keys} if keys is not None else dict(seen)
 
 
 def table_rows(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from prl.graph_api.analyses import gaps, impact, overlaps
 from prl.graph_api.analyses.basis import SEVERITIES, basis_xlsx
+from prl.graph_api.answers.findings import count_by
 from prl.graph_api.web import models
 from prl.graph_api.web.deps import SettingsDep, StoreDep
 from prl.graph_api.web.limits import limited
@@ -40,7 +41,7 @@ def basis_report(
 ) -> Any:
     wanted = set(severity or SEVERITIES)
     found = [f for f in request.app.state.basis.get(store) if f.severity in wanted]
-    counts = {s: sum(f.severity == s for f in found) for s in SEVERITIES if s in wanted}
+    counts = count_by(found, "severity", [s for s in SEVERITIES if s in wanted])
     return findings_response(
         request,
         found,
@@ -73,7 +74,7 @@ def impact_report(
 ) -> Any:
     kinds = set(kind or impact.KINDS)
     found = [f for f in request.app.state.impact.get(store) if f.kind in kinds]
-    counts = {k: sum(f.kind == k for f in found) for k in impact.KINDS if k in kinds}
+    counts = count_by(found, "kind", [k for k in impact.KINDS if k in kinds])
     return findings_response(
         request,
         found,
@@ -104,9 +105,7 @@ def gaps_report(
     page_size: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Any:
     found = [f for f in request.app.state.gaps.get(store) if body is None or f.body == body]
-    counts: dict[str, int] = {}
-    for f in found:
-        counts[f.power_type] = counts.get(f.power_type, 0) + 1
+    counts = count_by(found, "power_type")
     return findings_response(
         request,
         found,
@@ -151,7 +150,7 @@ def overlaps_report(
     if format in PICTURES:
         media, draw = PICTURES[format]
         return Response(draw(found), media_type=media)
-    counts = {r: sum(p.relation == r for p in found) for r in overlaps.RELATIONS if r in wanted}
+    counts = count_by(found, "relation", [r for r in overlaps.RELATIONS if r in wanted])
     return findings_response(
         request,
         found,

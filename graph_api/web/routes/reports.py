@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from prl.graph_api.answers.findings import KINDS, findings_xlsx
+from prl.graph_api.answers.findings import KINDS, count_by, findings_xlsx
 from prl.graph_api.web import models
 from prl.graph_api.web.deps import SettingsDep, StoreDep
 from prl.graph_api.web.limits import limited
@@ -40,7 +40,7 @@ def citations_report(
 ) -> Any:
     kinds = set(kind or KINDS)
     found = [f for f in request.app.state.findings.get(store) if f.kind in kinds]
-    counts = {k: sum(f.kind == k for f in found) for k in KINDS if k in kinds}
+    counts = count_by(found, "kind", [k for k in KINDS if k in kinds])
     return findings_response(
         request,
         found,
