@@ -28,6 +28,41 @@ from tests.conftest import BACKENDS, make_store
 
 HEADER = ["序号", "事项名称", "子项名称", "权力类型", "实施依据", "行使主体", "承办机构"]
 BODY = "克拉玛依市测试局"
+
+
+def write_list(path: Path, rows: list[list], *, sheet="清单", title=None, header=HEADER):
+    """A list workbook: an optional title row, the header, the rows."""
+    from openpyxl import Workbook
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    if title:
+        ws.append([title])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def write_laws(folder: Path, laws: dict[str, str]) -> Path:
+    """Statutes as lawrefbook Markdown files (file name -> text); their root."""
+    root = folder / "statutes"
+    (root / "lawrefbook" / "行政法").mkdir(parents=True)
+    for name, text in laws.items():
+        (root / "lawrefbook" / "行政法" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def ingested(lists: Path, statutes: Path, out: Path) -> Path:
+    """The lists ingested against the statutes, every row a power, as N-Quads."""
+    result = ingest([lists], [statutes])
+    assert not result.quarantine, result.quarantine
+    write_graph(result, out)
+    return out
+
+
 ROWS = [  # name, type, basis; each row's expected finding (measure, rule) or None
     (
         "测试经营许可",
@@ -101,22 +136,18 @@ ROWS = [  # name, type, basis; each row's expected finding (measure, rule) or No
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory) -> Path:
-    from openpyxl import Workbook
-
     folder = tmp_path_factory.mktemp("planted")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "权责清单"
-    ws.append(["克拉玛依市测试局权责清单"])
-    ws.append(HEADER)
-    for n, (name, kind, basis, _) in enumerate(ROWS, 1):
-        ws.append([n, name, "", kind, basis, BODY, "测试科"])
-    wb.save(folder / "克拉玛依市测试局2024年权责清单.xlsx")
-    result = ingest([folder], [STATUTES_DIR])
-    assert not result.quarantine, result.quarantine
-    out = folder / "planted.nq"
-    write_graph(result, out)
-    return out
+    rows = [
+        [n, name, "", kind, basis, BODY, "测试科"]
+        for n, (name, kind, basis, _) in enumerate(ROWS, 1)
+    ]
+    write_list(
+        folder / "lists" / "克拉玛依市测试局2024年权责清单.xlsx",
+        rows,
+        sheet="权责清单",
+        title="克拉玛依市测试局权责清单",
+    )
+    return ingested(folder / "lists", STATUTES_DIR, folder / "planted.nq")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -281,31 +312,19 @@ OLD_ROWS = [  # cited provision -> expected (kind, now)
 
 @pytest.fixture(scope="module")
 def amended(tmp_path_factory) -> Path:
-    from openpyxl import Workbook
-
     folder = tmp_path_factory.mktemp("amended")
-    laws = folder / "statutes" / "lawrefbook" / "行政法"
-    laws.mkdir(parents=True)
-    (laws / "测试法(2019-06-01).md").write_text(OLD_LAW, encoding="utf-8")
-    (laws / "测试法(2023-06-01).md").write_text(NEW_LAW, encoding="utf-8")
-    lists = folder / "lists"
-    lists.mkdir()
+    laws = {"测试法(2019-06-01).md": OLD_LAW, "测试法(2023-06-01).md": NEW_LAW}
+    statutes = write_laws(folder, laws)
     for year, rows in (
         ("2020", [(n, t, f"【法律】《中华人民共和国测试法》{a}") for n, t, a, _ in OLD_ROWS]),
         ("2024", [("测试活动指导", "其他行政权力", "【法律】《中华人民共和国测试法》第一条")]),
     ):
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "清单"
-        ws.append(HEADER)
-        for n, (name, kind, basis) in enumerate(rows, 1):
-            ws.append([n, name, "", kind, basis, BODY, "测试科"])
-        wb.save(lists / f"克拉玛依市测试局{year}年权责清单.xlsx")
-    result = ingest([lists], [folder / "statutes"])
-    assert not result.quarantine, result.quarantine
-    out = folder / "amended.nq"
-    write_graph(result, out)
-    return out
+        cells = [
+            [n, name, "", kind, basis, BODY, "测试科"]
+            for n, (name, kind, basis) in enumerate(rows, 1)
+        ]
+        write_list(folder / "lists" / f"克拉玛依市测试局{year}年权责清单.xlsx", cells)
+    return ingested(folder / "lists", statutes, folder / "amended.nq")
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
@@ -391,16 +410,9 @@ MARKET = "克拉玛依市市场监督管理局"
 
 @pytest.fixture(scope="module")
 def market(tmp_path_factory) -> Path:
-    from openpyxl import Workbook
-
     folder = tmp_path_factory.mktemp("market")
-    laws = folder / "statutes" / "lawrefbook" / "经济法"
-    laws.mkdir(parents=True)
-    (laws / "测试市场法(2020-06-01).md").write_text(MARKET_LAW, encoding="utf-8")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "清单"
-    ws.append(HEADER)
+    statutes = write_laws(folder, {"测试市场法(2020-06-01).md": MARKET_LAW})
+    rows = []
     for n, (name, kind, article) in enumerate(
         [
             ("测试经营者监督检查", "行政检查", "第三条"),  # cites the article
@@ -411,14 +423,9 @@ def market(tmp_path_factory) -> Path:
         1,
     ):
         basis = f"【法律】《中华人民共和国测试市场法》{article}"
-        ws.append([n, name, "", kind, basis, MARKET, "执法科"])
-    (folder / "lists").mkdir()
-    wb.save(folder / "lists" / "克拉玛依市市场监督管理局2024年权责清单.xlsx")
-    result = ingest([folder / "lists"], [folder / "statutes"])
-    assert not result.quarantine, result.quarantine
-    out = folder / "market.nq"
-    write_graph(result, out)
-    return out
+        rows.append([n, name, "", kind, basis, MARKET, "执法科"])
+    write_list(folder / "lists" / "克拉玛依市市场监督管理局2024年权责清单.xlsx", rows)
+    return ingested(folder / "lists", statutes, folder / "market.nq")
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
@@ -499,27 +506,17 @@ OVERLAP_LISTS = {
 
 @pytest.fixture(scope="module")
 def overlapping(tmp_path_factory) -> Path:
-    from openpyxl import Workbook
-
     folder = tmp_path_factory.mktemp("overlapping")
-    laws = folder / "statutes" / "lawrefbook" / "行政法"
-    laws.mkdir(parents=True)
-    (laws / "测试法(2023-06-01).md").write_text(NEW_LAW, encoding="utf-8")
-    (folder / "lists").mkdir()
+    statutes = write_laws(folder, {"测试法(2023-06-01).md": NEW_LAW})
     for body, rows in OVERLAP_LISTS.items():
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "清单"
-        ws.append([*HEADER, "责任事项内容"])
-        for n, (name, kind, article, unit, duty) in enumerate(rows, 1):
-            basis = f"【法律】《中华人民共和国测试法》{article}"
-            ws.append([n, name, "", kind, basis, body, unit, duty or "依法履行职责"])
-        wb.save(folder / "lists" / f"{body}2024年权责清单.xlsx")
-    result = ingest([folder / "lists"], [folder / "statutes"])
-    assert not result.quarantine, result.quarantine
-    out = folder / "overlapping.nq"
-    write_graph(result, out)
-    return out
+        cells = [
+            [n, name, "", kind, f"【法律】《中华人民共和国测试法》{article}", body, unit,
+             duty or "依法履行职责"]
+            for n, (name, kind, article, unit, duty) in enumerate(rows, 1)
+        ]  # fmt: skip
+        path = folder / "lists" / f"{body}2024年权责清单.xlsx"
+        write_list(path, cells, header=[*HEADER, "责任事项内容"])
+    return ingested(folder / "lists", statutes, folder / "overlapping.nq")
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
