@@ -14,12 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, Graph
+from rdflib import RDF
 
 from prl.graph_api.store import Store
 from prl.graph_api.store.models import Counts
 from prl.ingest.pipeline import IngestResult, Progress, ingest, nquads, split_inputs
-from prl.ingest.validate import ValidationReport, read_graph, validate_graph
+from prl.ingest.validate import ValidationReport
+from prl.ingest.validate_parts import validate_documents
 from prl.ingest.vocab import PRL
 
 
@@ -51,6 +52,7 @@ def load(
     validate: bool = True,
     clear: bool = False,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> LoadReport:
     """Ingest the list inputs among ``paths`` against ``statutes`` (and statute folders among
     the paths), take the ``.nq`` files as they are, validate everything (unless told not to)
@@ -67,12 +69,12 @@ def load(
     inputs: list[tuple[str, bytes]] = []
     if rest:
         lists, roots = split_inputs(rest)
-        result = ingest(lists, [*roots, *statutes], progress=progress)
+        result = ingest(lists, [*roots, *statutes], progress=progress, jobs=jobs)
         report.ingest = result
         inputs.append(("the ingested lists", "".join(nquads(result)).encode()))
     inputs += [(f.name, f.read_bytes()) for f in files]
     if validate:
-        report.validation = _validate(report, inputs, progress)
+        report.validation = _validate(report, inputs, progress, jobs)
         if not report.validation.conforms:
             raise ValidationFailed(report.validation)
     _step(progress, f"load into {store.kind}", len(inputs))
@@ -92,18 +94,11 @@ def load(
 
 
 def _validate(
-    report: LoadReport, inputs: list[tuple[str, bytes]], progress: Progress | None
+    report: LoadReport, inputs: list[tuple[str, bytes]], progress: Progress | None, jobs: int
 ) -> ValidationReport:
     _step(progress, "validate (SHACL)")
     try:
-        graph = report.ingest.union() if report.ingest else Graph()
-        for name, data in inputs[1 if report.ingest else 0 :]:
-            try:
-                graph += read_graph(data, ".nq")
-            except SyntaxError as e:
-                e.filename = name
-                raise
-        return validate_graph(graph)
+        return validate_documents(*inputs, jobs=jobs)
     finally:
         if progress:
             progress.finish()
@@ -113,7 +108,7 @@ def _powers(report: LoadReport, inputs: list[tuple[str, bytes]]) -> int:
     """Distinct powers in what was loaded (the count the store's own count includes)."""
     found: set[bytes] = set()
     if report.ingest:
-        for _, g in report.ingest.graphs:
+        for _, g in report.ingest.quads:
             found.update(f"<{p}>".encode() for p in g.subjects(RDF.type, PRL.Power))
     power = f"<{RDF.type}> <{PRL.Power}>".encode()
     for _, data in inputs[1 if report.ingest else 0 :]:

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, URIRef
 from rdflib.namespace import SKOS
 
 from prl.ingest.citations import parse_basis, resolve
@@ -27,6 +27,7 @@ from prl.ingest.normalize import (
     split_points,
     split_units,
 )
+from prl.ingest.quads import Quads, lit, typed, zh
 from prl.ingest.records import (
     Citation,
     Instrument,
@@ -46,10 +47,6 @@ _KIND_CLASS = {
     "paragraph": PRL.Paragraph,
     "point": PRL.Point,
 }
-
-
-def zh(text: str) -> Literal:
-    return Literal(text, lang="zh")
 
 
 def instrument_iri(instr: Instrument) -> tuple[URIRef, URIRef]:
@@ -138,6 +135,13 @@ class CitationStats:
             if status == "subdivision":
                 self.found_to_subdivision += 1
 
+    def merge(self, other: CitationStats) -> None:
+        self.by_status.update(other.by_status)
+        self.by_reason.update(other.by_reason)
+        self.by_verification.update(other.by_verification)
+        self.found_instrument += other.found_instrument
+        self.found_to_subdivision += other.found_to_subdivision
+
     def as_dict(self) -> dict:
         total = sum(self.by_status.values())
         return {
@@ -162,21 +166,21 @@ class GraphBuilder:
         self.run = run
         self.cited: dict[str, Instrument] = {}
         self.stats = CitationStats()
-        self._cited_titles: dict[URIRef, str] = {}
+        self.cited_titles: dict[URIRef, str] = {}
         # bodies, units and regions are shared by the documents that name them: they live in
         # their own graph so that removing one document leaves them in place
-        self.organisations = Graph()
+        self.organisations = Quads()
 
     # ------------------------------------------------------------------ list documents
-    def list_document(self, doc: ListDocument, sha256: str) -> tuple[Graph, list[QuarantineEntry]]:
+    def list_document(self, doc: ListDocument, sha256: str) -> tuple[Quads, list[QuarantineEntry]]:
         """The graph of one list document and the rows that could not become powers."""
-        g = Graph()
+        g = Quads()
         d = document_iri(doc.path)
         g.add((d, RDF.type, PRL.ListDocument))
         g.add((d, RDFS.label, zh(doc.title)))
-        g.add((d, PRL.fileName, Literal(doc.path.replace("\\", "/").rsplit("/", 1)[-1])))
-        g.add((d, PRL.sha256, Literal(sha256)))
-        g.add((d, PRL["format"], Literal(doc.format)))
+        g.add((d, PRL.fileName, lit(doc.path.replace("\\", "/").rsplit("/", 1)[-1])))
+        g.add((d, PRL.sha256, lit(sha256)))
+        g.add((d, PRL["format"], lit(doc.format)))
         g.add((d, PROV.wasGeneratedBy, self.run))
         if doc.region_hint:
             g.add((d, PRL.region, self._region(self.organisations, doc.region_hint)))
@@ -231,7 +235,7 @@ class GraphBuilder:
 
     def _power(
         self,
-        g: Graph,
+        g: Quads,
         d: URIRef,
         doc: ListDocument,
         item: ListItem,
@@ -267,14 +271,14 @@ class GraphBuilder:
         if local is not None:
             g.add((p, PRL.localPowerType, URIRef(local.iri)))
         if item.power_type:
-            g.add((p, PRL.powerTypeText, Literal(item.power_type)))
+            g.add((p, PRL.powerTypeText, lit(item.power_type)))
         for prop, value in (
             (PRL.itemCode, item.code),
             (PRL.sequence, item.seq),
             (PRL.levelText, item.level),
         ):
             if value:
-                g.add((p, prop, Literal(value)))
+                g.add((p, prop, lit(value)))
         for prop, value in (
             (PRL.levelScope, item.level_scope),
             (PRL.departmentDuty, item.department_duty),
@@ -321,7 +325,7 @@ class GraphBuilder:
             r = URIRef(f"{p}/duty/{digest(duty.text)}")
             self._provenance(g, r, src)
             g.add((r, RDF.type, PRL.Responsibility))
-            g.add((r, PRL.order, Literal(duty.order)))
+            g.add((r, PRL.order, lit(duty.order)))
             g.add((r, PRL.text, zh(duty.text)))
             g.add((r, PRL.phase, URIRef(duty.phase.iri)))
             if duty.category:
@@ -330,7 +334,7 @@ class GraphBuilder:
         self._accountability(g, p, item, src)
         return None
 
-    def _accountability(self, g: Graph, p: URIRef, item: ListItem, src: URIRef) -> None:
+    def _accountability(self, g: Quads, p: URIRef, item: ListItem, src: URIRef) -> None:
         targets = split_points(item.accountable_targets)
         circ = item.accountability_circumstances
         methods = accountability_methods(item.accountability_methods, circ)
@@ -348,14 +352,14 @@ class GraphBuilder:
         g.add((p, PRL.hasAccountability, a))
 
     def _citation(
-        self, g: Graph, p: URIRef, role: str, c: Citation, src: URIRef, as_of: str | None
+        self, g: Quads, p: URIRef, role: str, c: Citation, src: URIRef, as_of: str | None
     ) -> URIRef:
         ci = URIRef(f"{p}/{role}/{digest(c.raw)}")
         self._provenance(g, ci, src)
         g.add((ci, RDF.type, PRL.Citation))
         g.add((ci, PRL.citationText, zh(c.raw)))
         if c.source_tag:
-            g.add((ci, PRL.sourceTag, Literal(c.source_tag)))
+            g.add((ci, PRL.sourceTag, lit(c.source_tag)))
         if c.title:
             g.add((ci, PRL.citedTitle, zh(c.title)))
         if c.revision_note:
@@ -364,25 +368,25 @@ class GraphBuilder:
             g.add((ci, PRL.quotedText, zh(c.quoted_text)))
         for ref in c.refs:
             if ref.path():
-                g.add((ci, PRL.reference, Literal(ref.path())))
+                g.add((ci, PRL.reference, lit(ref.path())))
         res = resolve(c, self.corpus, as_of)
-        g.add((ci, PRL.resolution, Literal(res.status)))
+        g.add((ci, PRL.resolution, lit(res.status)))
         if res.reason:
-            g.add((ci, PRL.unresolvedReason, Literal(res.reason)))
+            g.add((ci, PRL.unresolvedReason, lit(res.reason)))
         for m in res.missing:
-            g.add((ci, PRL.missingReference, Literal(m)))
+            g.add((ci, PRL.missingReference, lit(m)))
         if res.verification:
-            g.add((ci, PRL.verification, Literal(res.verification)))
+            g.add((ci, PRL.verification, lit(res.verification)))
         if res.score is not None:
             # the canonical lexical form (no trailing zeros), which the stores keep as it is
             score = f"{res.score:.3f}".rstrip("0").rstrip(".") or "0"
-            g.add((ci, PRL.matchScore, Literal(score, datatype=XSD.decimal)))
+            g.add((ci, PRL.matchScore, typed(score, XSD.decimal)))
         if res.version_basis:
-            g.add((ci, PRL.versionBasis, Literal(res.version_basis)))
+            g.add((ci, PRL.versionBasis, lit(res.version_basis)))
         if res.meant_version:
-            g.add((ci, PRL.meantVersion, Literal(res.meant_version)))
+            g.add((ci, PRL.meantVersion, lit(res.meant_version)))
         for path in res.listed:
-            g.add((ci, PRL.listedReference, Literal(path)))
+            g.add((ci, PRL.listedReference, lit(path)))
         self.stats.add(res.status, res.reason, res.instrument_key is not None, res.verification)
         if res.version_of is not None and res.meant_version:  # the meant version is missing
             known = self.corpus.get(res.version_of)
@@ -402,14 +406,14 @@ class GraphBuilder:
                 g.add((ci, PRL.citesSubdivision, URIRef(f"{version}/{path}")))
         return ci
 
-    def _cited_version(self, g: Graph, title: str, date: str | None, force, src: URIRef) -> URIRef:
+    def _cited_version(self, g: Quads, title: str, date: str | None, force, src: URIRef) -> URIRef:
         """A version the corpus has no text of (``prl:CitedVersion``), so that the citation
         still links its instrument: dated by the revision note when it names a date, else
         one per title and legal-force level."""
         work = ID[f"instrument/{slug(title)}"]
         # titles that differ only in what the IRI leaves out are one instrument: its
         # first spelling names it (one eli:title per node)
-        title = self._cited_titles.setdefault(work, title)
+        title = self.cited_titles.setdefault(work, title)
         tail = date or ("as-cited" + (f"-{force.notation}" if force is not None else ""))
         v = URIRef(f"{work}/{tail}")
         g.add((work, RDF.type, PRL.LegalInstrument))
@@ -420,30 +424,30 @@ class GraphBuilder:
         g.add((v, ELI["title"], zh(title)))
         g.add((v, PRL.isVersionOf, work))
         if date and len(date) == 10:
-            g.add((v, ELI.date_document, Literal(date, datatype=XSD.date)))
+            g.add((v, ELI.date_document, typed(date, XSD.date)))
         if force is not None:
             g.add((v, PRL.legalForce, URIRef(force.iri)))
         self._provenance(g, v, src)
         return v
 
-    def _source_record(self, g: Graph, d: URIRef, item: ListItem) -> URIRef:
+    def _source_record(self, g: Quads, d: URIRef, item: ListItem) -> URIRef:
         s = URIRef(f"{d}/row/{slug(item.source.sheet or 'data')}/{item.source.row}")
         g.add((s, RDF.type, PRL.SourceRecord))
         g.add((s, PRL.inDocument, d))
-        g.add((s, PRL.fileName, Literal(item.source.file.replace("\\", "/").rsplit("/", 1)[-1])))
+        g.add((s, PRL.fileName, lit(item.source.file.replace("\\", "/").rsplit("/", 1)[-1])))
         if item.source.sheet:
-            g.add((s, PRL.sheetName, Literal(item.source.sheet)))
+            g.add((s, PRL.sheetName, lit(item.source.sheet)))
         if item.source.row is not None:
-            g.add((s, PRL.rowNumber, Literal(item.source.row)))
+            g.add((s, PRL.rowNumber, lit(item.source.row)))
         for r in item.continuations:
-            g.add((s, PRL.continuationRow, Literal(r)))
+            g.add((s, PRL.continuationRow, lit(r)))
         return s
 
-    def _provenance(self, g: Graph, node: URIRef, src: URIRef) -> None:
+    def _provenance(self, g: Quads, node: URIRef, src: URIRef) -> None:
         g.add((node, PROV.wasDerivedFrom, src))
         g.add((node, PROV.wasGeneratedBy, self.run))
 
-    def _body(self, g: Graph, d: URIRef, b, region: str | None) -> URIRef:
+    def _body(self, g: Quads, d: URIRef, b, region: str | None) -> URIRef:
         bi = body_iri(b.name)
         g.add((bi, RDF.type, PRL.Body))
         g.add((bi, RDFS.label, zh(b.name)))
@@ -456,7 +460,7 @@ class GraphBuilder:
         g.add((bi, PROV.wasDerivedFrom, d))
         return bi
 
-    def _region(self, g: Graph, name: str) -> URIRef:
+    def _region(self, g: Quads, name: str) -> URIRef:
         r = ID[f"region/{slug(name)}"]
         g.add((r, RDF.type, PRL.AdministrativeRegion))
         g.add((r, RDFS.label, zh(name)))
@@ -468,9 +472,9 @@ class GraphBuilder:
         return r
 
     # ------------------------------------------------------------------ statutes
-    def instrument(self, instr: Instrument, sha256: str | None = None) -> Graph:
+    def instrument(self, instr: Instrument, sha256: str | None = None) -> Quads:
         """The graph of one statute version with all its subdivisions."""
-        g = Graph()
+        g = Quads()
         work, v = instrument_iri(instr)
         g.add((work, RDF.type, PRL.LegalInstrument))
         g.add((work, RDFS.label, zh(instr.title)))
@@ -487,25 +491,23 @@ class GraphBuilder:
         if instr.issuing_body:
             g.add((v, PRL.issuingBody, zh(instr.issuing_body)))
         if instr.version_date:
-            g.add((v, ELI.date_document, Literal(instr.version_date, datatype=XSD.date)))
+            g.add((v, ELI.date_document, typed(instr.version_date, XSD.date)))
         if instr.effective_date:
-            g.add(
-                (v, ELI.first_date_entry_in_force, Literal(instr.effective_date, datatype=XSD.date))
-            )
+            g.add((v, ELI.first_date_entry_in_force, typed(instr.effective_date, XSD.date)))
         if instr.status:
             g.add((v, ELI.in_force, CONCEPT[f"in-force-{instr.status}"]))
         src = URIRef(f"{v}/source")
         g.add((src, RDF.type, PRL.SourceRecord))
-        g.add((src, PRL.fileName, Literal(instr.source_path.replace("\\", "/").rsplit("/", 1)[-1])))
+        g.add((src, PRL.fileName, lit(instr.source_path.replace("\\", "/").rsplit("/", 1)[-1])))
         g.add(
             (
                 src,
                 PRL["format"],
-                Literal("json" if instr.source_path.endswith(".json") else "markdown"),
+                lit("json" if instr.source_path.endswith(".json") else "markdown"),
             )
         )
         if sha256:
-            g.add((src, PRL.sha256, Literal(sha256)))
+            g.add((src, PRL.sha256, lit(sha256)))
         g.add((v, PROV.wasDerivedFrom, src))
         g.add((v, PROV.wasGeneratedBy, self.run))
 
@@ -522,10 +524,10 @@ class GraphBuilder:
                 )
                 g.add((n, ELI.is_part_of, parent))
                 g.add((n, PRL.partOfInstrument, v))
-                g.add((n, PRL.path, Literal(s.path)))
-                g.add((n, PRL.ordinal, Literal(s.number)))
+                g.add((n, PRL.path, lit(s.path)))
+                g.add((n, PRL.ordinal, lit(s.number)))
                 if s.suffix:
-                    g.add((n, PRL.ordinalSuffix, Literal(s.suffix)))
+                    g.add((n, PRL.ordinalSuffix, lit(s.suffix)))
                 if s.text and s.kind in ("article", "paragraph", "point"):
                     g.add((n, PRL.text, zh(s.text)))
                 walk(

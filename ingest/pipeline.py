@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
+import os
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Protocol
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, URIRef
 
-from prl.ingest.graph import GraphBuilder, instrument_iri
+from prl.ingest.graph import CitationStats, GraphBuilder, instrument_iri
 from prl.ingest.lists import iter_list_files, read_list
-from prl.ingest.records import IngestError, QuarantineEntry
+from prl.ingest.quads import Quads, lit, tagged, typed, zh
+from prl.ingest.records import IngestError, Instrument, QuarantineEntry
 from prl.ingest.statutes import StatuteCorpus
 from prl.ingest.vocab import ID, ORGANISATIONS_GRAPH, PRL, PROV, VOCAB_GRAPH, concept_graph, digest
 
@@ -80,7 +86,8 @@ class DocumentReport:
 
 @dataclass
 class IngestResult:
-    graphs: list[tuple[URIRef, Graph]]
+    #: the named graphs, each as the N-Triples lines of its triples (what is written and loaded)
+    quads: list[tuple[URIRef, Quads]]
     documents: list[DocumentReport]
     quarantine: list[QuarantineEntry]
     citations: dict
@@ -97,14 +104,18 @@ class IngestResult:
         return [d for d in self.documents if d.error]
 
     def triples(self) -> int:
-        return sum(len(g) for _, g in self.graphs)
+        return sum(len(g) for _, g in self.quads)
+
+    @cached_property
+    def graphs(self) -> list[tuple[URIRef, Graph]]:
+        """The named graphs as rdflib graphs (built on first use, for callers that query)."""
+        return [(name, q.to_rdflib()) for name, q in self.quads]
 
     def union(self) -> Graph:
         """All named graphs merged into one (what pyshacl and Turtle output take)."""
-        union = Graph()
-        for _, g in self.graphs:
-            union += g
-        return union
+        from prl.ingest.validate import read_graph
+
+        return read_graph("".join(nquads(self)).encode("utf-8"), ".nq")
 
 
 def is_statute_root(path: Path) -> bool:
@@ -163,14 +174,141 @@ def statute_entries(corpus: StatuteCorpus) -> tuple[list[QuarantineEntry], list[
     return errors, duplicates
 
 
+@dataclass
+class FileOutcome:
+    """What one list file gave: its report, its graph (``None`` when unreadable), its
+    quarantine, and what it adds to the run's shared state (merged in file order)."""
+
+    report: DocumentReport
+    document: URIRef | None
+    graph: Quads | None
+    quarantine: list[QuarantineEntry]
+    cited: list[str]  # keys of the statute versions its citations reached, in order
+    organisations: Quads
+    stats: CitationStats
+    titles: dict[URIRef, str]  # the spelling it gave each instrument the corpus lacks
+
+
+def ingest_file(corpus: StatuteCorpus, run: URIRef, f: Path, sha256: str) -> FileOutcome:
+    """Read one list file and build its graph; never raises for a bad file."""
+    builder = GraphBuilder(corpus, run)
+    report = DocumentReport(file=str(f))
+
+    def outcome(document=None, graph=None, quarantine=()) -> FileOutcome:
+        return FileOutcome(
+            report,
+            document,
+            graph,
+            list(quarantine),
+            list(builder.cited),
+            builder.organisations,
+            builder.stats,
+            builder.cited_titles,
+        )
+
+    try:
+        doc = read_list(f)
+    except IngestError as e:
+        report.error = str(e)
+        entry = QuarantineEntry(
+            file=str(f), sheet=e.sheet, row=e.row, column=e.column, reason=e.message
+        )
+        return outcome(quarantine=[entry])
+    except Exception as e:  # a reader bug must not stop the other files
+        report.error = f"{f}: unexpected error while reading: {type(e).__name__}: {e}"
+        return outcome(
+            quarantine=[QuarantineEntry(file=str(f), sheet=None, row=None, reason=report.error)]
+        )
+    g, rejected = builder.list_document(doc, sha256)
+    report.title, report.sheets, report.data_rows = doc.title, doc.sheets, doc.data_rows
+    report.items = len(doc.items)
+    report.inferred_columns = list(doc.inferred)
+    report.powers = len(doc.items) - len(rejected)
+    report.distinct_powers = len(set(g.subjects(RDF.type, PRL.Power)))
+    report.continuation_rows = sum(len(i.continuations) for i in doc.items)
+    report.quarantined = len(doc.quarantine) + len(rejected)
+    quarantine = [*doc.quarantine, *rejected]
+    if report.powers == 0:
+        # a list that gave no power at all is a failure, not a quiet quarantine line
+        why = (
+            f"all {doc.data_rows} data rows were quarantined"
+            if doc.data_rows
+            else "no table with a recognisable header (事项名称, 权力类型, 实施依据 …) "
+            "and data rows below it"
+        )
+        report.error = f"{f}: no power could be read from this file: {why}"
+        if not quarantine:
+            quarantine.append(
+                QuarantineEntry(file=str(f), sheet=None, row=None, reason=report.error)
+            )
+    document = next(iter(g.subjects(RDF.type, PRL.ListDocument)))
+    return outcome(document, g, quarantine)
+
+
+# ------------------------------------------------------------------ parallel jobs
+#: what the worker processes work with: set before they are forked, inherited by them
+_WORK: tuple[StatuteCorpus, URIRef] | None = None
+
+
+def _file_job(job: tuple[Path, str]) -> FileOutcome:
+    assert _WORK is not None
+    return ingest_file(*_WORK, *job)
+
+
+def _instrument_job(key: str) -> Quads:
+    assert _WORK is not None
+    corpus, run = _WORK
+    return GraphBuilder(corpus, run).instrument(_version(corpus, key))
+
+
+def _version(corpus: StatuteCorpus, key: str) -> Instrument:
+    found = corpus.get(key)
+    assert found is not None  # keys come from the corpus
+    return found
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def _mapper(jobs: int, corpus: StatuteCorpus, run: URIRef):
+    """``map`` over ``jobs`` forked processes (results in input order), or in this process
+    for one job or where processes cannot be forked."""
+    global _WORK
+    _WORK = (corpus, run)
+    try:
+        if jobs <= 1 or "fork" not in mp.get_all_start_methods():
+            yield map
+            return
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+
+            def run_map(fn, items):
+                # files one at a time (they differ in size); many small statutes per task
+                items = list(items)
+                size = 1 if fn is _file_job else max(1, len(items) // (4 * jobs))
+                return pool.map(fn, items, chunksize=size)
+
+            yield run_map
+    finally:
+        _WORK = None
+
+
 def ingest(
     paths: Iterable[Path],
     statute_roots: Iterable[Path] = (),
     *,
     all_statutes: bool = False,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> IngestResult:
-    """Ingest list files (folders are read recursively) against the statutes under the roots."""
+    """Ingest list files (folders are read recursively) against the statutes under the roots,
+    ``jobs`` files at a time in as many processes. The result is the same whatever ``jobs``:
+    each file is built on its own and the files' results are joined in file order."""
     started = time.perf_counter()
     start_time = datetime.now(UTC)
     corpus = load_corpus(list(statute_roots), progress)
@@ -178,75 +316,46 @@ def ingest(
     files = iter_list_files(list(paths))
     hashes = {f: sha256_of(f) for f in files if f.is_file()}
     run = ID[f"run/{digest(software_version(), *sorted(hashes.values()), size=16)}"]
-    builder = GraphBuilder(corpus, run)
-    graphs: list[tuple[URIRef, Graph]] = []
+    graphs: list[tuple[URIRef, Quads]] = []
     documents: list[DocumentReport] = []
     quarantine: list[QuarantineEntry] = [*statute_errors, *statute_duplicates]
+    organisations = Quads()
+    cited: dict[str, None] = {}
+    stats = CitationStats()
+    titles: dict[URIRef, str] = {}
 
-    if progress:
-        progress.start("lists", len(files))
-    for f in files:
+    with _mapper(min(jobs, max(1, len(files))), corpus, run) as run_map:
         if progress:
-            progress.advance()
-        report = DocumentReport(file=str(f))
-        documents.append(report)
-        try:
-            doc = read_list(f)
-        except IngestError as e:
-            report.error = str(e)
-            quarantine.append(
-                QuarantineEntry(
-                    file=str(f), sheet=e.sheet, row=e.row, column=e.column, reason=e.message
-                )
-            )
-            continue
-        except Exception as e:  # a reader bug must not stop the other files
-            report.error = f"{f}: unexpected error while reading: {type(e).__name__}: {e}"
-            quarantine.append(
-                QuarantineEntry(file=str(f), sheet=None, row=None, reason=report.error)
-            )
-            continue
-        g, rejected = builder.list_document(doc, hashes.get(f, ""))
-        report.title, report.sheets, report.data_rows = doc.title, doc.sheets, doc.data_rows
-        report.items = len(doc.items)
-        report.inferred_columns = list(doc.inferred)
-        report.powers = len(doc.items) - len(rejected)
-        report.distinct_powers = len(set(g.subjects(RDF.type, PRL.Power)))
-        report.continuation_rows = sum(len(i.continuations) for i in doc.items)
-        report.quarantined = len(doc.quarantine) + len(rejected)
-        quarantine.extend(doc.quarantine)
-        quarantine.extend(rejected)
-        if report.powers == 0:
-            # a list that gave no power at all is a failure, not a quiet quarantine line
-            why = (
-                f"all {doc.data_rows} data rows were quarantined"
-                if doc.data_rows
-                else "no table with a recognisable header (事项名称, 权力类型, 实施依据 …) "
-                "and data rows below it"
-            )
-            report.error = f"{f}: no power could be read from this file: {why}"
-            if not doc.quarantine and not rejected:
-                quarantine.append(
-                    QuarantineEntry(file=str(f), sheet=None, row=None, reason=report.error)
-                )
-        document = next(iter(g.subjects(RDF.type, PRL.ListDocument)))
-        assert isinstance(document, URIRef)  # list_document names the document by its IRI
-        graphs.append((document, g))
-
-    if progress:
-        progress.finish()
-    included = corpus.instruments if all_statutes else list(builder.cited.values())
-    for instr in included:
-        _, v = instrument_iri(instr)
-        graphs.append((v, builder.instrument(instr)))
-    graphs.append((ORGANISATIONS_GRAPH, builder.organisations))
+            progress.start("lists", len(files))
+        for out in run_map(_file_job, [(f, hashes.get(f, "")) for f in files]):
+            if progress:
+                progress.advance()
+            documents.append(out.report)
+            quarantine.extend(out.quarantine)
+            organisations.lines.update(out.organisations.lines)
+            cited.update(dict.fromkeys(out.cited))
+            stats.merge(out.stats)
+            if out.graph is None or out.document is None:
+                continue
+            for work, title in out.titles.items():
+                first = titles.setdefault(work, title)
+                if first != title:  # one spelling per instrument: the first file's
+                    out.graph.retitle(work, zh(title), zh(first))
+            graphs.append((out.document, out.graph))
+        if progress:
+            progress.finish()
+        included = [corpus.key(i) for i in corpus.instruments] if all_statutes else list(cited)
+        for key, g in zip(included, run_map(_instrument_job, included), strict=True):
+            _, v = instrument_iri(_version(corpus, key))
+            graphs.append((v, g))
+    graphs.append((ORGANISATIONS_GRAPH, organisations))
     graphs.append((VOCAB_GRAPH, vocabulary_graph()))
     graphs.append((run, run_graph(run, start_time)))
     return IngestResult(
-        graphs=graphs,
+        quads=graphs,
         documents=documents,
         quarantine=quarantine,
-        citations=builder.stats.as_dict(),
+        citations=stats.as_dict(),
         run=run,
         statutes_loaded=len(corpus.instruments),
         statutes_included=len(included),
@@ -256,30 +365,26 @@ def ingest(
     )
 
 
-def vocabulary_graph() -> Graph:
-    g = Graph()
-    for t in concept_graph():
-        g.add(t)
+def vocabulary_graph() -> Quads:
+    g = Quads()
+    g.update(concept_graph())
     return g
 
 
-def run_graph(run: URIRef, started: datetime) -> Graph:
-    g = Graph()
+def run_graph(run: URIRef, started: datetime) -> Quads:
+    g = Quads()
     g.add((run, RDF.type, PRL.IngestRun))
-    g.add((run, RDFS.label, Literal("prl ingest", lang="en")))
-    g.add((run, PRL.softwareVersion, Literal(software_version())))
-    g.add((run, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
+    g.add((run, RDFS.label, tagged("prl ingest", "en")))
+    g.add((run, PRL.softwareVersion, lit(software_version())))
+    g.add((run, PROV.startedAtTime, typed(started.isoformat(), XSD.dateTime)))
     return g
 
 
 # ------------------------------------------------------------------------ output
 def nquads(result: IngestResult) -> Iterator[str]:
     """The lines of the result as N-Quads, graph after graph (each named by its IRI)."""
-    for name, g in result.graphs:
-        suffix = f" <{name}> .\n"
-        for line in g.serialize(format="nt").splitlines():
-            if line.endswith(" ."):
-                yield line[:-2] + suffix
+    for name, g in result.quads:
+        yield from g.nquads(name)
 
 
 def write_graph(result: IngestResult, out: Path) -> None:

@@ -23,6 +23,7 @@ from cn2an import an2cn
 
 from .numerals import CN_NUMERAL_CHARS, NUMERAL, to_int
 from .records import IngestError, Instrument, Subdivision
+from .statute_cache import ParseCache
 
 PRC = "中华人民共和国"
 _FILE_RE = re.compile(r"^(?P<name>.+?)(?:\((?P<date>\d{4}-\d{2}-\d{2})\))?$")
@@ -434,6 +435,7 @@ class StatuteCorpus:
         #: normalised title, whether or not the corpus has its text
         self.known: dict[str, set[tuple[str, str | None]]] = known or {}
         self.duplicates: list[str] = []  # source paths dropped as same title + version date
+        self.cache_hits = 0  # files read back from the parse cache (statute_cache.py)
         kept: dict[tuple[str, str | None], Instrument] = {}
         for ins in instruments:
             k = (normalise_title(ins.title), ins.version_date)
@@ -490,19 +492,29 @@ class StatuteCorpus:
         the files that could not be read are in ``errors``, the versions found twice in
         ``duplicates``. ``progress(n)`` is called with the number of files, then with -1
         after each."""
+        roots = list(roots)
         found = [_files(Path(root)) for root in roots]
         if progress:
             progress(sum(len(md) + len(seed) for _, _, md, seed in found))
         instruments: list[Instrument] = []
         errors: list[IngestError] = []
         known: dict[str, set[tuple[str, str | None]]] = {}
-        for lrb, flk, md_files, seed_files in found:
+        hits = 0
+        for (lrb, flk, md_files, seed_files), root in zip(found, roots, strict=True):
             meta = _Metadata(lrb / "db.sqlite3", flk / "census.json")
             meta.collect(known)
+            parsed = ParseCache(Path(root))
             for parse, files in ((parse_markdown, md_files), (parse_flk_seed, seed_files)):
                 for f in files:
                     try:
-                        ins = parse(f)
+                        key = parsed.key(f, f.read_bytes())
+                        ins = parsed.get(key)
+                        if ins is None:
+                            ins = parse(f)
+                            parsed.put(key, ins)
+                    except OSError as e:
+                        errors.append(IngestError(f"cannot read the file: {e}", file=str(f)))
+                        continue
                     except IngestError as e:
                         errors.append(e)
                         continue
@@ -512,7 +524,11 @@ class StatuteCorpus:
                     is_md = parse is parse_markdown and f.is_relative_to(lrb)
                     meta.enrich(ins, list(f.relative_to(lrb).parent.parts) if is_md else [])
                     instruments.append(ins)
-        return cls(instruments, errors, known)
+            parsed.save()
+            hits += parsed.hits
+        corpus = cls(instruments, errors, known)
+        corpus.cache_hits = hits
+        return corpus
 
     def known_versions(self, title: str) -> list[tuple[str, str | None]]:
         """(version date, effective date) of every version of ``title`` that the metadata

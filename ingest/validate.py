@@ -119,13 +119,16 @@ def ontology_graph() -> Graph:
     return g
 
 
-def validate_graph(data: Graph) -> ValidationReport:
-    """Validate a graph against the prl shapes (the ontology is mixed in for subclasses)."""
+def validate_graph(data: Graph, *, inplace: bool = False) -> ValidationReport:
+    """Validate a graph against the prl shapes (the ontology is mixed in for subclasses:
+    into a copy, or with ``inplace`` into ``data`` itself, which saves the copy)."""
+    shapes = shapes_graph()
     _, report, _ = shacl_validate(
         data,
-        shacl_graph=shapes_graph(),
+        shacl_graph=shapes,
         ont_graph=ontology_graph(),
         inference="none",
+        inplace=inplace,
         allow_warnings=True,
         advanced=True,
     )
@@ -140,16 +143,64 @@ def validate_graph(data: Graph) -> ValidationReport:
             focus=str(focus),
             path=str(path) if isinstance(path, URIRef) else None,
             message="; ".join(msgs) or "constraint failed",
-            shape=str(report.value(r, SH.sourceShape)),
+            shape=shape_name(shapes, report.value(r, SH.sourceShape)),
         )
         _locate(data, focus, res)
         results.append(res)
-    results.sort(key=lambda r: (r.severity != "Violation", r.file or "", r.row or 0, r.focus))
+    results = sort_results(results)
     # conformance is decided here: pyshacl with allow_warnings may call a graph with
     # violations in warning node shapes conforming; only sh:Violation results break it
     return ValidationReport(
         conforms=not any(r.severity == "Violation" for r in results), results=results
     )
+
+
+def sort_results(results: list[Result]) -> list[Result]:
+    """Violations first, then by where they were read, focus node, shape and message."""
+    return sorted(
+        results,
+        key=lambda r: (
+            r.severity != "Violation",
+            r.file or "",
+            r.row or 0,
+            r.focus,
+            r.path or "",
+            r.shape or "",
+            r.message,
+        ),
+    )
+
+
+def shape_name(shapes: Graph, shape) -> str | None:
+    """A name of a shape that is the same in every parse of the shapes: its IRI, or for a
+    blank property shape the shape holding it and its path (``…#PowerShape / <path>``)."""
+    if shape is None:
+        return None
+    if not isinstance(shape, BNode):
+        return str(shape)
+    path = shapes.value(shape, SH.path)
+    if isinstance(path, BNode):
+        inv = shapes.value(path, SH.inversePath)
+        alt = shapes.value(path, SH.alternativePath)
+        if inv is not None:
+            path_text = f"^<{inv}>"
+        elif alt is not None:
+            parts = [
+                f"^<{shapes.value(m, SH.inversePath)}>" if isinstance(m, BNode) else f"<{m}>"
+                for m in shapes.items(alt)
+            ]
+            path_text = " | ".join(parts)
+        else:
+            path_text = "(path)"
+    else:
+        path_text = f"<{path}>" if path is not None else ""
+    parent = next(iter(shapes.subjects(SH.property, shape)), None)
+    if parent is not None and not isinstance(parent, BNode):
+        return f"{parent} / {path_text}".strip()
+    own = sorted(
+        f"<{p}> {o.n3()}" for p, o in shapes.predicate_objects(shape) if not isinstance(o, BNode)
+    )
+    return f"[{'; '.join(own)}] {path_text}".strip()
 
 
 def _locate(data: Graph, node, res: Result) -> None:
@@ -162,7 +213,7 @@ def _locate(data: Graph, node, res: Result) -> None:
                 sheet = data.value(src, PRL.sheetName)
                 row = data.value(src, PRL.rowNumber)
                 res.sheet = str(sheet) if sheet is not None else None
-                res.row = int(str(row)) if row is not None else None
+                res.row = int(str(row)) if row is not None and str(row).isdigit() else None
                 return
             if data.value(src, PRL.fileName):  # a list document
                 res.file = str(data.value(src, PRL.fileName))
@@ -173,5 +224,11 @@ def _locate(data: Graph, node, res: Result) -> None:
                 return
 
 
-def validate_file(path: Path) -> ValidationReport:
+def validate_file(path: Path, *, jobs: int = 1, whole: bool = False) -> ValidationReport:
+    """Validate a graph file: N-Quads document by document (``validate_parts``, the same
+    results), other formats or with ``whole`` in one pySHACL run."""
+    if path.suffix == ".nq" and not whole:
+        from prl.ingest.validate_parts import validate_documents
+
+        return validate_documents(path, jobs=jobs)
     return validate_graph(read_graph(path))

@@ -26,6 +26,10 @@ BACKENDS = ["oxigraph", "neo4j"]
 
 REAL_VALIDATION_TEST = "test_all_real_lists_conform_and_resolve"
 
+# parsed statutes are cached for the session (and the processes it starts), not in the
+# user's cache folder
+os.environ.setdefault("PRL_CACHE_DIR", tempfile.mkdtemp(prefix="prl-cache-"))
+
 
 def pytest_collection_modifyitems(session, config, items):
     """When the validation of the real lists is among the tests to run, start it now in a
@@ -139,7 +143,7 @@ def real_result():
     whole statute corpus (skips when the folder is absent)."""
     from prl.ingest.pipeline import ingest
 
-    return ingest([shared_path("lists")], [shared_path("statutes")])
+    return ingest([shared_path("lists")], [shared_path("statutes")], jobs=2)
 
 
 @pytest.fixture(scope="session")

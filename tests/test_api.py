@@ -253,7 +253,7 @@ def test_sparql_is_501_on_a_store_without_it(client, store):
 
 
 def test_writes_need_token(client, sample, tmp_path, store):
-    name, g = next((n, g) for n, g in sample.graphs if "/id/list/" in str(n))
+    name, g = next((n, g) for n, g in sample.quads if "/id/list/" in str(n))
     doc_id = str(name).split("/id/list/", 1)[1]
     assert client.delete(f"/v1/documents/{doc_id}").status_code == 401
     assert (
@@ -269,7 +269,7 @@ def test_writes_need_token(client, sample, tmp_path, store):
     out = tmp_path / "doc.nq"
     write_graph(
         type(sample)(
-            graphs=[(name, g)],
+            quads=[(name, g)],
             documents=[],
             quarantine=[],
             citations={},
