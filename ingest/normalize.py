@@ -182,7 +182,10 @@ def normalise_body(
                 name = prov + name[len("自治区") :]
             elif prov and name.startswith("省"):
                 name = prov + name[1:]
-            body_region, level = prov or region, "2"
+            # a province's body: its province, or no region when the list's city is not
+            # one whose province is known (not the city: a body of the province)
+            province = region if region and region.endswith(("省", "自治区")) else None
+            body_region, level = prov or province, "2"
         elif city and name.startswith("地州市"):
             name = city + re.sub(r"^地州市级?", "", name)
             level = "3"

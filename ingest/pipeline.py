@@ -368,6 +368,7 @@ def ingest(
 def vocabulary_graph() -> Quads:
     g = Quads()
     g.update(concept_graph())
+    g.lines = dict.fromkeys(sorted(g.lines))  # one order in every process (rdflib's is not)
     return g
 
 

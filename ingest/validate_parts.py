@@ -5,20 +5,21 @@ pySHACL validates a graph in one pass whose time and memory grow with the whole 
 parallel processes, keeping of each unit's results only those whose focus node the unit
 *owns*:
 
-- a node is owned by a list document when it is mentioned (as subject or object) in that
-  document's graph only, among the document graphs, and is no subject of a shared graph
-  (statutes, organisations, code lists, runs); every other subject (bodies, statute
-  versions and their subdivisions, concepts, a power two documents both state) belongs to
-  the *shared* unit;
+- a node belongs to the unit of the one named graph that states its triples (a list
+  document, a statute version, the organisations, the code lists, the run); a node whose
+  triples several graphs state (a body that several lists add to, a power two documents
+  both list) belongs to the *shared* unit;
 - a unit holds the triples of the nodes it owns, and then, following objects from those
   triples, every triple of every node reached (whatever graph states it), so each
   property path a shape follows from an owned node finds the same triples as in the whole
   graph; for the predicates that the shapes follow backwards (``sh:inversePath``), the
   triples pointing at a node of the unit are added too, with the nodes they come from.
 
-This is exact for shapes whose paths are predicates, inverse predicates and alternatives of
-those (what ``shapes/shapes.ttl`` uses); for any other path (sequences, ``sh:zeroOrMorePath``
-…) ``validate_documents`` falls back to one whole-graph run rather than guess. Focus nodes
+Which unit a node belongs to decides only how the work is shared out, not the results: each
+unit holds every triple its nodes' shapes can reach. This is exact for shapes whose paths
+are predicates, inverse predicates and alternatives of those (what ``shapes/shapes.ttl``
+uses); for any other path (sequences, ``sh:zeroOrMorePath`` …) ``validate_documents`` falls
+back to one whole-graph run rather than guess. Focus nodes
 are found by ``sh:targetClass`` from the node's own ``rdf:type`` triples, which its unit
 holds. ``tests/test_validate_parts.py`` compares both on broken copies of the lists.
 
@@ -51,7 +52,6 @@ from prl.ingest.validate import (
     sort_results,
     validate_graph,
 )
-from prl.ontology.namespaces import is_document_graph
 from prl.shapes import SHAPES_TTL
 
 SHARED = -1
@@ -109,51 +109,43 @@ class Partition:
     """The graph of an N-Quads input, indexed by subject, cut into units."""
 
     def __init__(self, sources: list[tuple[str, Path | bytes]], inverse: set[str]) -> None:
-        self.documents: list[str] = []
-        doc_index: dict[str, int] = {}
+        self.graphs: list[str] = []  # the named graphs, in the order first read
+        index: dict[str, int] = {}
         self.by_subject: dict[str, list[str]] = {}  # subject -> lines (every graph)
         self.objects: dict[str, list[str]] = {}  # subject -> IRI objects of its lines
         self.pointing: dict[str, list[str]] = {}  # node -> subjects pointing at it (inverse)
-        mentioned: dict[str, int] = {}  # node -> the one document mentioning it, or SHARED
-        shared_subjects: set[str] = set()
+        #: subject -> the one graph stating its triples, or SHARED
+        self.owner: dict[str, int] = {}
         seen: set[str] = set()
         for q in _quads(sources):
             graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+            g = index.get(graph)
+            if g is None:
+                g = index[graph] = len(self.graphs)
+                self.graphs.append(graph)
             s, p, o = str(q.subject), str(q.predicate), str(q.object)
+            self.owner[s] = g if self.owner.get(s, g) == g else SHARED
             line = f"{s} {p} {o}"
-            iri_object = o.startswith(("<", "_:"))
-            if is_document_graph(graph):
-                d = doc_index.get(graph)
-                if d is None:
-                    d = doc_index[graph] = len(self.documents)
-                    self.documents.append(graph)
-                for n in (s, o) if iri_object else (s,):
-                    mentioned[n] = d if mentioned.get(n, d) == d else SHARED
-            else:
-                shared_subjects.add(s)
             if line in seen:
                 continue  # one triple stated in two graphs is one triple of the union
             seen.add(line)
             self.by_subject.setdefault(s, []).append(line)
-            if iri_object:
+            if o.startswith(("<", "_:")):
                 self.objects.setdefault(s, []).append(o)
                 if p in inverse:
                     self.pointing.setdefault(o, []).append(s)
-        del seen
-        self.owner: dict[str, int] = {}
-        for s in self.by_subject:
-            d = mentioned.get(s, SHARED)
-            self.owner[s] = SHARED if s in shared_subjects else d
 
     def units(self) -> list[Unit]:
-        """One unit per document graph, then the shared unit."""
-        owned: list[set[str]] = [set() for _ in self.documents]
+        """One unit per named graph (its nodes: those no other graph states triples of),
+        then the shared unit (the nodes several graphs state triples of)."""
+        owned: list[set[str]] = [set() for _ in self.graphs]
         shared: set[str] = set()
-        for s, d in self.owner.items():
-            (shared if d == SHARED else owned[d]).add(s)
+        for s, g in self.owner.items():
+            (shared if g == SHARED else owned[g]).add(s)
         out = [
-            Unit(name, nodes, self._closure(nodes))
-            for name, nodes in zip(self.documents, owned, strict=True)
+            Unit(name or "default graph", nodes, self._closure(nodes))
+            for name, nodes in zip(self.graphs, owned, strict=True)
+            if nodes
         ]
         if shared:
             out.append(Unit("shared", shared, self._closure(shared)))

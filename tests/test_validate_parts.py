@@ -117,7 +117,7 @@ def test_every_node_has_one_unit(sample_data):
     assert len(owned) == len(set(owned))
     subjects = {ln.split(" ", 1)[0] for u in units for ln in u.lines}
     assert set(owned) == subjects
-    assert units[-1].name == "shared" and len(units) > 5
+    assert {u.name for u in units} >= {"shared"} and len(units) > 20
     packed = batches(units, size=10_000)
     assert sorted(u.name for b in packed for u in b) == sorted(u.name for u in units)
 

@@ -83,6 +83,10 @@ def power_rows(solutions: Iterable) -> dict[str, PowerRow]:
     return rows
 
 
+def _is_statute_graph(name: str) -> bool:
+    return name.startswith(ns.INSTRUMENT)
+
+
 class FileRows:
     """Power rows gathered while a file is parsed: exact for a load into an empty store,
     and much faster than reading them back (the store reads ~100k terms/s into Python)."""
@@ -103,11 +107,22 @@ class FileRows:
         self.facts: list[tuple[str, str, str]] = []
         self.citations: list[tuple[str, str]] = []
         self.instruments: dict[str, set[str]] = {}
+        #: the statements of each subject of the list documents and shared graphs other than
+        #: statutes, as ``Reading`` keeps them (predicate -> objects), so that the answer
+        #: documents are built from the input instead of read back from the store; a
+        #: subject a statute graph also states is left to the store (see ``statements``)
+        self.props: dict[str, dict[str, set]] = {}
+        self._partial: set[str] = set()
 
     def add(self, quad: ox.Quad) -> None:
         """One quad as ``read_nquads`` yields it (an IRI subject, an IRI or literal object)."""
         s, p, o = quad.subject, quad.predicate, quad.object
         assert isinstance(s, ox.NamedNode) and isinstance(o, ox.NamedNode | ox.Literal)
+        g = quad.graph_name
+        if isinstance(g, ox.NamedNode) and _is_statute_graph(g.value):
+            self._partial.add(s.value)
+        else:
+            self.props.setdefault(s.value, {}).setdefault(p.value, set()).add(o)
         if p == RDF_TYPE:
             if o == self.power:
                 self.powers.add(s.value)
@@ -121,6 +136,14 @@ class FileRows:
             self.citations.append((s.value, o.value))
         elif p == self.cites and isinstance(o, ox.NamedNode):
             self.instruments.setdefault(s.value, set()).add(o.value)
+
+    def statements(self) -> dict[str, dict[str, set]]:
+        """``props`` of the subjects whose every statement the input holds outside the
+        statute graphs (complete, as the store would give them)."""
+        for subject in self._partial:
+            self.props.pop(subject, None)
+        self._partial.clear()
+        return self.props
 
     def rows(self) -> list[PowerRow]:
         rows = {p: PowerRow(p) for p in self.powers}

@@ -223,6 +223,8 @@ class OxigraphStore:
         with self._write:
             with self._errors(f"reading the store before loading {name}"):
                 empty = self._index.count() == 0 and next(self._store.named_graphs(), None) is None
+            if empty:
+                return self._load_empty(source, name, document)
             plan, undo = self._read(source, name, empty, document)
             with self._errors(f"loading {name}"):
                 before = self._powers_in(g for g in plan.graphs if g not in undo.drop)
@@ -232,6 +234,40 @@ class OxigraphStore:
                 src = {"path": str(source)} if isinstance(source, Path) else {"input": source}
                 self._store.bulk_load(format=ox.RdfFormat.N_QUADS, lenient=True, **src)
                 self._indexed(undo, lambda: self._index_load(plan, undo, before))
+        return plan.quads
+
+    def _load_empty(self, source: Path | bytes, name: str, document: str | None) -> int:
+        """A load into an empty store: pyoxigraph's bulk load (which lets go of the GIL) runs
+        in a thread while the input is checked and its power rows and statements are read
+        here; input found wrong empties the store again (what it was) before the error
+        goes up."""
+        src = {"path": str(source)} if isinstance(source, Path) else {"input": source}
+        failed: list[BaseException] = []
+
+        def bulk() -> None:
+            try:
+                self._store.bulk_load(format=ox.RdfFormat.N_QUADS, lenient=True, **src)
+            except BaseException as e:  # handed to the caller's thread below
+                failed.append(e)
+
+        self._index.mark_dirty()
+        loader = threading.Thread(target=bulk, name="prl-bulk-load", daemon=True)
+        loader.start()
+        try:
+            plan, undo = self._read(source, name, True, document)
+        except BaseException:
+            loader.join()
+            with self._errors(f"emptying the store after a bad input {name}"):
+                self._store.clear()
+            self._index.mark_clean()
+            raise
+        loader.join()
+        with self._errors(f"loading {name}"):
+            if failed:
+                self._store.clear()
+                self._index.mark_clean()
+                raise failed[0]
+            self._indexed(undo, lambda: self._index_load(plan, undo, set()))
         return plan.quads
 
     def _read(
@@ -279,7 +315,8 @@ class OxigraphStore:
         self._forget()
         if plan.rows is not None:  # the store was empty: the input's rows are the whole truth
             found = plan.rows.rows()
-            self._index.write(found, (), self._documents(found), rebuild=True)
+            statements = plan.rows.statements()  # the input is all the store holds
+            self._index.write(found, (), self._documents(found, statements), rebuild=True)
         elif sum(ns.is_document_graph(g.value) for g in plan.graphs) > 0.5 * max(
             1, self._document_count()
         ):  # most lists anew: one pass over the store beats looking up what each changed
@@ -363,12 +400,17 @@ class OxigraphStore:
         found = list(Q.power_rows(Q.q(self._store, Q.Q_ALL_POWER_ROWS)).values())
         self._index.write(found, (), self._documents(found), rebuild=True)
 
-    def _documents(self, rows: Sequence[PowerRow]) -> Iterator[tuple[str, bytes, set[str]]]:
+    def _documents(
+        self, rows: Sequence[PowerRow], known: dict | None = None
+    ) -> Iterator[tuple[str, bytes, set[str]]]:
         """The JSON document of each power, and the nodes it was read from (built lazily,
-        while the index takes them)."""
-        shared: dict = {}  # statements of the nodes read so far (bodies, statutes … recur)
+        while the index takes them). ``known``: statements by subject already read (from
+        the input of a load into an empty store); the others are read from the store."""
+        # statements of the nodes read so far (bodies, statutes … recur)
+        shared: dict = known if known is not None else {}
+        limit = len(shared) + SHARED_PROPS
         for row in rows:
-            if len(shared) > SHARED_PROPS:
+            if len(shared) > limit:
                 shared.clear()
             look = self._look.reading(shared)
             detail = self._detail(row.summary(), look, sub_items=False)
