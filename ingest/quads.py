@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -159,6 +158,3 @@ class Quads:
         from prl.ingest.validate import read_graph
 
         return read_graph(self.ntriples().encode("utf-8"), ".nt")
-
-    def to_oxigraph(self) -> list[ox.Triple]:
-        return list(ox.parse(self.ntriples().encode("utf-8"), ox.RdfFormat.N_TRIPLES))
