@@ -119,10 +119,26 @@ def ontology_graph() -> Graph:
     return g
 
 
-def validate_graph(data: Graph, *, inplace: bool = False) -> ValidationReport:
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def validate_graph(
+    data: Graph, *, inplace: bool = False, targets: dict[str, set[str]] | None = None
+) -> ValidationReport:
     """Validate a graph against the prl shapes (the ontology is mixed in for subclasses:
-    into a copy, or with ``inplace`` into ``data`` itself, which saves the copy)."""
+    into a copy, or with ``inplace`` into ``data`` itself, which saves the copy).
+
+    With ``targets`` (shape name, as ``shape_name`` gives it -> IRIs as ``<iri>``), each
+    shape that has targets checks those nodes instead (``sh:targetNode``): a node's
+    results for a shape are the same however the shape comes to check it."""
     shapes = shapes_graph()
+    if targets is not None:
+        for shape in {s for p in TARGETS for s in shapes.subjects(p, None)}:
+            nodes = targets.get(shape_name(shapes, shape) or "", ())
+            for p in TARGETS:
+                shapes.remove((shape, p, None))
+            for n in nodes:
+                shapes.add((shape, SH.targetNode, URIRef(n[1:-1])))
     _, report, _ = shacl_validate(
         data,
         shacl_graph=shapes,

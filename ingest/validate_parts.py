@@ -1,59 +1,68 @@
 """SHACL validation one list document at a time, with the results of one whole-graph run.
 
-pySHACL validates a graph in one pass whose time and memory grow with the whole graph.
-``validate_documents`` cuts the graph into *units* and validates each on its own, in
-parallel processes, keeping of each unit's results only those whose focus node the unit
-*owns*:
+pySHACL validates a graph in one pass whose time and memory grow with the whole graph, and
+spends most of it on nodes that conform. ``validate_documents`` reads the graph once into
+an index by subject, keeping only the triples the shapes can read (``validate_screen.
+read_predicates``), and then:
 
-- a node belongs to the unit of the one named graph that states its triples (a list
-  document, a statute version, the organisations, the code lists, the run); a node whose
-  triples several graphs state (a body that several lists add to, a power two documents
-  both list) belongs to the *shared* unit;
-- a unit holds the triples of the nodes it owns, and then, following objects from those
-  triples, every triple of every node reached (whatever graph states it), so each
-  property path a shape follows from an owned node finds the same triples as in the whole
-  graph; for the predicates that the shapes follow backwards (``sh:inversePath``), the
-  triples pointing at a node of the unit are added too, with the nodes they come from.
+1. cuts it into *units*: a node belongs to the unit of the one named graph that states its
+   triples (a list document, a statute version, the organisations, the code lists, the
+   run); a node whose triples several graphs state (a body that several lists add to, a
+   power two documents both list) belongs to the *shared* unit. A unit's key is the
+   SHA-256 of its nodes' triples and of every triple reachable from them (forwards, and
+   backwards over the predicates the shapes follow backwards, ``sh:inversePath``); a unit
+   whose key is in the cache folder (``statute_cache.cache_dir``'s sibling
+   ``validation``) keeps its cached results and is not validated again;
+2. *screens* the rest (``validate_screen``): the shapes compiled to SPARQL, run on an
+   in-memory pyoxigraph store, give for each shape the nodes that may fail it. No node it
+   passes can fail (the compiled conditions are exact or stricter than SHACL's);
+3. runs pySHACL, in parallel batches, on the flagged nodes only: each batch holds the
+   triples within ``reach()`` steps of its nodes (the deepest nesting of property shapes,
+   so every path a shape follows from a node finds the same triples as in the whole
+   graph), and each shape's targets are replaced by ``sh:targetNode`` of the nodes flagged
+   for it, so pySHACL checks each node against the shapes it may fail and nothing else.
 
-Which unit a node belongs to decides only how the work is shared out, not the results: each
-unit holds every triple its nodes' shapes can reach. This is exact for shapes whose paths
-are predicates, inverse predicates and alternatives of those (what ``shapes/shapes.ttl``
-uses); for any other path (sequences, ``sh:zeroOrMorePath`` …) ``validate_documents`` falls
-back to one whole-graph run rather than guess. Focus nodes
-are found by ``sh:targetClass`` from the node's own ``rdf:type`` triples, which its unit
-holds. ``tests/test_validate_parts.py`` compares both on broken copies of the lists.
-
-A unit whose triples did not change since it was last validated is not validated again:
-its results are kept in the cache folder (``statute_cache.cache_dir``'s sibling
-``validation``) under the SHA-256 of its triples and of the shapes.
+The results are pySHACL's own: which unit a node belongs to, and which nodes the screen
+passes, decide how much work is done, not what is found. This is exact for shapes whose
+paths are predicates, inverse predicates and alternatives of those (what
+``shapes/shapes.ttl`` uses); for any other path ``validate_documents`` falls back to one
+whole-graph run rather than guess, and shapes the screen cannot compile are checked on
+every target. ``tests/test_validate_parts.py`` compares both on broken copies of the
+lists, ``tests/test_validate_screen.py`` the screen on randomly mutated ones.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
 import multiprocessing as mp
 import os
 import tempfile
-from collections import deque
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+from pyshacl import validate as shacl_validate
 from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.namespace import SH
 
 from prl.ingest.validate import (
     Result,
     ValidationReport,
+    ontology_graph,
     read_graph,
     shapes_graph,
     sort_results,
     validate_graph,
 )
+from prl.ingest.validate_screen import compile_shapes, read_predicates
 from prl.shapes import SHAPES_TTL
 
+log = logging.getLogger(__name__)
 SHARED = -1
 RDF_TYPE = f"<{RDF.type}>"
 
@@ -85,6 +94,40 @@ def inverse_predicates(shapes=None) -> set[str] | None:
     return inverse
 
 
+#: the constraint parameters whose values are shapes checked on the same value nodes
+NESTED = (SH.node, SH["not"], SH.qualifiedValueShape)
+NESTED_LISTS = (SH["or"], SH["and"], SH.xone)
+
+
+def reach(shapes=None) -> int | None:
+    """How many steps from a focus node the shapes look: the deepest stack of property
+    shapes (each a path step to its value nodes, whose triples ``sh:class`` and nested
+    shapes read), or ``None`` when shapes nest without end."""
+    g = shapes if shapes is not None else shapes_graph()
+
+    def depth(shape, seen: frozenset) -> int | None:
+        if shape in seen:
+            return None  # recursive shapes: no bound
+        seen = seen | {shape}
+        subs = [o for p in NESTED for o in g.objects(shape, p)]
+        subs += [m for p in NESTED_LISTS for x in g.objects(shape, p) for m in g.items(x)]
+        best = 0
+        for sub in subs + list(g.objects(shape, SH.property)):
+            d = depth(sub, seen)
+            if d is None:
+                return None
+            best = max(best, d)
+        return best + (1 if (shape, SH.path, None) in g else 0)
+
+    most = 0
+    for shape in set(g.subjects(SH.targetClass, None)) | set(g.subjects(SH.path, None)):
+        d = depth(shape, frozenset())
+        if d is None:
+            return None
+        most = max(most, d)
+    return most
+
+
 @dataclass
 class Unit:
     name: str  # the document graph, or "shared"
@@ -108,7 +151,14 @@ def _quads(sources: list[tuple[str, Path | bytes]]):
 class Partition:
     """The graph of an N-Quads input, indexed by subject, cut into units."""
 
-    def __init__(self, sources: list[tuple[str, Path | bytes]], inverse: set[str]) -> None:
+    def __init__(
+        self,
+        sources: list[tuple[str, Path | bytes]],
+        inverse: set[str],
+        keep: set[str] | None = None,
+    ) -> None:
+        """``keep``: the predicates whose triples are kept (``None``: every one); the
+        others still decide which unit a node belongs to."""
         self.graphs: list[str] = []  # the named graphs, in the order first read
         index: dict[str, int] = {}
         self.by_subject: dict[str, list[str]] = {}  # subject -> lines (every graph)
@@ -116,7 +166,6 @@ class Partition:
         self.pointing: dict[str, list[str]] = {}  # node -> subjects pointing at it (inverse)
         #: subject -> the one graph stating its triples, or SHARED
         self.owner: dict[str, int] = {}
-        seen: set[str] = set()
         for q in _quads(sources):
             graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
             g = index.get(graph)
@@ -125,11 +174,10 @@ class Partition:
                 self.graphs.append(graph)
             s, p, o = str(q.subject), str(q.predicate), str(q.object)
             self.owner[s] = g if self.owner.get(s, g) == g else SHARED
-            line = f"{s} {p} {o}"
-            if line in seen:
-                continue  # one triple stated in two graphs is one triple of the union
-            seen.add(line)
-            self.by_subject.setdefault(s, []).append(line)
+            if keep is not None and p not in keep:
+                continue
+            # (one triple stated in two graphs is one triple of the union: closure dedupes)
+            self.by_subject.setdefault(s, []).append(f"{s} {p} {o}")
             if o.startswith(("<", "_:")):
                 self.objects.setdefault(s, []).append(o)
                 if p in inverse:
@@ -143,31 +191,41 @@ class Partition:
         for s, g in self.owner.items():
             (shared if g == SHARED else owned[g]).add(s)
         out = [
-            Unit(name or "default graph", nodes, self._closure(nodes))
+            Unit(name or "default graph", nodes, self.closure(nodes))
             for name, nodes in zip(self.graphs, owned, strict=True)
             if nodes
         ]
         if shared:
-            out.append(Unit("shared", shared, self._closure(shared)))
+            out.append(Unit("shared", shared, self.closure(shared)))
         return out
 
-    def _closure(self, start: set[str]) -> list[str]:
+    def closure(self, start: set[str], depth: int | None = None) -> list[str]:
         """The lines of ``start``'s nodes and of every node reached from them (forwards,
-        and backwards over the inverse predicates)."""
+        and backwards over the inverse predicates), or only of those at most ``depth``
+        steps away."""
         lines: list[str] = []
         done: set[str] = set()
-        todo = deque(start)
-        while todo:
-            n = todo.popleft()
-            if n in done:
-                continue
-            done.add(n)
-            lines += self.by_subject.get(n, ())
-            todo.extend(o for o in self.objects.get(n, ()) if o not in done)
-            for s in self.pointing.get(n, ()):
-                if s not in done:
-                    todo.append(s)
-        return lines
+        level = list(start)
+        steps = 0
+        while level:
+            following: list[str] = []
+            for n in level:
+                if n in done:
+                    continue
+                done.add(n)
+                lines += self.by_subject.get(n, ())
+                if depth is None or steps < depth:
+                    following += self.objects.get(n, ())
+                    following += self.pointing.get(n, ())
+            level = [n for n in following if n not in done]
+            steps += 1
+        return list(dict.fromkeys(lines))
+
+    def ntriples(self) -> bytes:
+        """Every kept triple, as N-Triples."""
+        return "".join(
+            f"{line} .\n" for lines in self.by_subject.values() for line in lines
+        ).encode("utf-8")
 
 
 # ------------------------------------------------------------------ running the units
@@ -198,11 +256,44 @@ def _shapes_digest() -> str:
 BATCH_LINES = 150_000
 
 
-def _validate_batch(job: tuple[bytes, list[str]]) -> list[dict]:
-    data, owned = job
-    report = validate_graph(read_graph(data, ".nt"), inplace=True)
+def _validate_batch(job: tuple[bytes, list[str], dict[str, set[str]] | None]) -> list[dict]:
+    """pySHACL on a batch: of the nodes in ``targets`` for the shapes named there (each
+    node the shapes it may fail), or of every node, keeping the results of ``owned``.
+    (Not pySHACL's ``focus_nodes``: it also filters the value nodes of nested shapes, so
+    an ``sh:not`` of an ``sh:in`` fails on every value.)"""
+    data, owned, targets = job
+    report = validate_graph(read_graph(data, ".nt"), inplace=True, targets=targets)
     own = set(owned)
     return [r.as_dict() for r in report.results if _node(r.focus) in own]
+
+
+def _flagged(partition: Partition, shapes: Graph) -> dict[str, set[str]] | None:
+    """Per shape, the nodes it may report (``validate_screen``); ``None`` when the shapes
+    cannot be screened."""
+    screen = compile_shapes(shapes)
+    if screen is None:
+        return None
+    store = ox.Store()  # in memory
+    store.bulk_load(partition.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(_mixed_in(), format=ox.RdfFormat.N_TRIPLES)
+    return screen.flagged(store)
+
+
+@functools.cache
+def _mixed_in() -> bytes:
+    """The triples pySHACL mixes into the data from the ontology (its axioms, not every
+    triple: a concept's ``skos:inScheme`` stays out), as N-Triples: what pySHACL adds to an
+    empty graph validated in place."""
+    empty = Graph()
+    shacl_validate(
+        empty,
+        shacl_graph=shapes_graph(),
+        ont_graph=ontology_graph(),
+        inference="none",
+        inplace=True,
+        advanced=True,
+    )
+    return empty.serialize(format="nt", encoding="utf-8")
 
 
 def _node(focus: str) -> str:
@@ -248,13 +339,17 @@ def validate_documents(
                 e.filename = name
                 raise
         return validate_graph(whole)
-    units = Partition(named, inverse).units()
+    clock = _Clock()
+    shapes = shapes_graph()
+    partition = Partition(named, inverse, read_predicates(shapes))
+    units = partition.units()
+    clock.lap("read and cut", f"{len(units)} units")
     folder = _cache_folder()
-    shapes = _shapes_digest()
+    digest = _shapes_digest()
     results: list[Result] = []
     todo: list[tuple[Unit, str]] = []
     for u in units:
-        h = hashlib.sha256(shapes.encode())
+        h = hashlib.sha256(digest.encode())
         for line in sorted(u.lines):
             h.update(line.encode("utf-8"))
             h.update(b"\n")
@@ -265,18 +360,37 @@ def validate_documents(
             results += [Result(**r) for r in cached]
         else:
             todo.append((u, key))
-    packed = batches([u for u, _ in todo])
+    clock.lap("cache", f"{len(units) - len(todo)} units unchanged")
+    by_shape = _flagged(partition, shapes) if todo else {}
+    flagged = set().union(*by_shape.values()) if by_shape is not None else None
+    clock.lap("screen", f"{len(flagged) if flagged is not None else 'all'} nodes to check")
+    steps = reach() if flagged is not None else None
+    checked: list[tuple[Unit, str]] = []  # the units' flagged nodes, with their closure
+    for u, key in todo:
+        if flagged is None:
+            nodes = u.owned
+        else:  # a blank node's label in the store may not be the input's: check them all
+            nodes = {n for n in u.owned if n in flagged or n.startswith("_:")}
+        if nodes:
+            checked.append((Unit(u.name, nodes, partition.closure(nodes, steps)), key))
+    packed = batches([u for u, _ in checked])
     work = []
     for batch in packed:
         lines = dict.fromkeys(line for u in batch for line in u.lines)
         data = "".join(f"{line} .\n" for line in lines).encode("utf-8")
-        work.append((data, sorted(set().union(*(u.owned for u in batch)))))
+        owned = set().union(*(u.owned for u in batch))
+        targets = None  # every node, when a blank node is to be checked: its label may differ
+        if by_shape is not None and not any(n.startswith("_:") for n in owned):
+            targets = {name: nodes & owned for name, nodes in by_shape.items()}
+        work.append((data, sorted(owned), targets))
+    clock.lap("closures", f"{len(work)} batches, {sum(len(w[0]) for w in work):,} bytes")
     if jobs > 1 and len(work) > 1 and "fork" in mp.get_all_start_methods():
         context = mp.get_context("fork")
         with ProcessPoolExecutor(min(jobs, len(work)), mp_context=context) as pool:
             found = list(pool.map(_validate_batch, work))
     else:
         found = [_validate_batch(job) for job in work]
+    clock.lap("pySHACL", f"{sum(len(f) for f in found)} results")
     owner = {n: key for u, key in todo for n in u.owned}
     by_unit: dict[str, list[dict]] = {key: [] for _, key in todo}
     for rs in found:
@@ -289,6 +403,18 @@ def validate_documents(
     return ValidationReport(
         conforms=not any(r.severity == "Violation" for r in results), results=results
     )
+
+
+class _Clock:
+    """Logs how long each step of a validation took (``logging`` at INFO)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def lap(self, step: str, what: str) -> None:
+        now = time.perf_counter()
+        log.info("validation: %s in %.1f s (%s)", step, now - self.start, what)
+        self.start = now
 
 
 def _read_cache(folder: Path | None, key: str) -> list[dict] | None:

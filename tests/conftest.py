@@ -105,6 +105,22 @@ def sample():
 
 
 @pytest.fixture(scope="session")
+def sample_nquads(sample) -> bytes:
+    """The sample as N-Quads, as written."""
+    from prl.ingest.pipeline import nquads
+
+    return "".join(nquads(sample)).encode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def sample_report(sample_nquads):
+    """One whole-graph pySHACL validation of the sample (the reference of the cut ones)."""
+    from prl.ingest.validate import read_graph, validate_graph
+
+    return validate_graph(read_graph(sample_nquads, ".nq"))
+
+
+@pytest.fixture(scope="session")
 def oracle(sample) -> Graph:
     """The sample as one rdflib graph: the independent oracle of the store tests."""
     return sample.union()

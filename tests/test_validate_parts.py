@@ -8,7 +8,6 @@ from collections import Counter
 import pytest
 from rdflib import Graph
 
-from prl.ingest.pipeline import nquads
 from prl.ingest.validate import read_graph, validate_graph
 from prl.ingest.validate_parts import (
     Partition,
@@ -95,8 +94,8 @@ def break_graph(data: str) -> tuple[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def sample_data(sample) -> bytes:
-    return "".join(nquads(sample)).encode("utf-8")
+def sample_data(sample_nquads) -> bytes:
+    return sample_nquads
 
 
 def test_the_shapes_use_only_paths_the_cut_keeps():
@@ -126,9 +125,9 @@ def test_every_node_has_one_unit(sample_data):
     assert sorted(u.name for b in packed for u in b) == sorted(u.name for u in units)
 
 
-def test_intact_sample_same_as_whole_graph(sample_data, monkeypatch, tmp_path):
+def test_intact_sample_same_as_whole_graph(sample_data, sample_report, monkeypatch, tmp_path):
     monkeypatch.setenv("PRL_CACHE_DIR", str(tmp_path))
-    whole = validate_graph(read_graph(sample_data, ".nq"))
+    whole = sample_report
     parts = validate_documents(sample_data, jobs=2)
     assert key(parts) == key(whole)
     assert parts.conforms == whole.conforms
