@@ -221,11 +221,11 @@ class Partition:
             steps += 1
         return list(dict.fromkeys(lines))
 
-    def ntriples(self) -> bytes:
-        """Every kept triple, as N-Triples."""
-        return "".join(
-            f"{line} .\n" for lines in self.by_subject.values() for line in lines
-        ).encode("utf-8")
+    def write_ntriples(self, path: Path) -> None:
+        """Every kept triple, as N-Triples (a file, not one more copy in memory)."""
+        with path.open("w", encoding="utf-8") as f:
+            for lines in self.by_subject.values():
+                f.writelines(f"{line} .\n" for line in lines)
 
 
 # ------------------------------------------------------------------ running the units
@@ -253,7 +253,7 @@ def _shapes_digest() -> str:
 
 #: lines per batch of units: big enough that pySHACL's cost per run (the shapes, the
 #: ontology mixed in) is small beside the batch's, small enough to spread over the cores
-BATCH_LINES = 150_000
+BATCH_LINES = 60_000
 
 
 def _validate_batch(job: tuple[bytes, list[str], dict[str, set[str]] | None]) -> list[dict]:
@@ -274,7 +274,10 @@ def _flagged(partition: Partition, shapes: Graph) -> dict[str, set[str]] | None:
     if screen is None:
         return None
     store = ox.Store()  # in memory
-    store.bulk_load(partition.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+    with tempfile.TemporaryDirectory(prefix="prl-screen-") as tmp:
+        data = Path(tmp) / "data.nt"
+        partition.write_ntriples(data)
+        store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES)
     store.bulk_load(_mixed_in(), format=ox.RdfFormat.N_TRIPLES)
     return screen.flagged(store)
 
@@ -339,6 +342,22 @@ def validate_documents(
                 e.filename = name
                 raise
         return validate_graph(whole)
+    pool = None
+    if jobs > 1 and "fork" in mp.get_all_start_methods():
+        # forked now, while this process is small: a worker forked after the graph is read
+        # would carry (and, touching it, copy) all of it
+        pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"))
+        pool.submit(os.getpid).result()
+    try:
+        return _validate_documents(named, inverse, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _validate_documents(
+    named: list[tuple[str, Path | bytes]], inverse: set[str], pool: ProcessPoolExecutor | None
+) -> ValidationReport:
     clock = _Clock()
     shapes = shapes_graph()
     partition = Partition(named, inverse, read_predicates(shapes))
@@ -384,10 +403,8 @@ def validate_documents(
             targets = {name: nodes & owned for name, nodes in by_shape.items()}
         work.append((data, sorted(owned), targets))
     clock.lap("closures", f"{len(work)} batches, {sum(len(w[0]) for w in work):,} bytes")
-    if jobs > 1 and len(work) > 1 and "fork" in mp.get_all_start_methods():
-        context = mp.get_context("fork")
-        with ProcessPoolExecutor(min(jobs, len(work)), mp_context=context) as pool:
-            found = list(pool.map(_validate_batch, work))
+    if pool is not None and len(work) > 1:
+        found = list(pool.map(_validate_batch, work))
     else:
         found = [_validate_batch(job) for job in work]
     clock.lap("pySHACL", f"{sum(len(f) for f in found)} results")
