@@ -104,7 +104,9 @@ QUERY_TEXT = re.compile(
     r"\bMATCH\s*\(|\bMERGE\s*\(|\bUNWIND\s+\$|\bSELECT\b[^\n]*\b(WHERE|FROM)\b|"
     r"\bINSERT\s+(DATA|INTO)\b|\bCREATE\s+(TABLE|INDEX|CONSTRAINT)\b|\bDROP\s+(SILENT\s+)?GRAPH\b"
 )
-QUERY_HOMES = (*ENGINES, "prl.ingest.statutes")  # statutes reads lawrefbook's db.sqlite3
+# statutes reads lawrefbook's db.sqlite3; validate_screen compiles the SHACL shapes to SPARQL
+# run on a private in-memory pyoxigraph store of the graph being validated, not on a store
+QUERY_HOMES = (*ENGINES, "prl.ingest.statutes", "prl.ingest.validate_screen")
 
 
 def query_strings(path: Path) -> list[str]:
